@@ -1,0 +1,101 @@
+/**
+ * Getting a batch into DuckDB: from a Parquet, CSV or JSON file (a JSON array or newline-delimited),
+ * from an array of rows, or from any DuckDB query. The batch lands in an in-memory table whose
+ * `rowid` is the input order (the tie-breaker of precombine: the later record wins).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, InvalidInputError, messageOf } from '../errors.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import type { DuckSession } from '../storage/duckdb/session.ts';
+import { sqlString } from '../storage/duckdb/sql.ts';
+
+export const INPUT_FORMATS = ['parquet', 'csv', 'json'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** A batch to write. */
+export type WriteInput =
+  | { readonly file: string; readonly format?: InputFormat }
+  | { readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>> }
+  | { readonly query: string };
+
+/** Guesses a file's format from its extension. */
+export function formatOf(file: string): InputFormat | undefined {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.csv' || ext === '.tsv') return 'csv';
+  if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return 'json';
+  return undefined;
+}
+
+/** A short description of an input for messages: the file path, "rows" or "query". */
+export function describeInput(input: WriteInput): string {
+  if ('file' in input) return input.file;
+  return 'rows' in input ? `${input.rows.length} rows given in code` : 'the input query';
+}
+
+function readerSql(file: string, format: InputFormat): string {
+  const f = sqlString(file);
+  if (format === 'parquet') return `read_parquet(${f}, hive_partitioning = false)`;
+  if (format === 'csv') return `read_csv(${f}, header = true, auto_detect = true)`;
+  return `read_json(${f}, format = 'auto')`;
+}
+
+/** Values JSON cannot carry become strings DuckDB can cast back (bigint beyond 2^53, dates). */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return value;
+}
+
+/**
+ * Stages `input` into a new in-memory table `target`. Raises `InvalidInputError` naming the file and
+ * `table` when the input is missing or cannot be parsed.
+ */
+export async function stageInput(
+  duck: DuckSession,
+  store: FileStore,
+  input: WriteInput,
+  target: string,
+  table: string,
+): Promise<void> {
+  const from = async (source: string, what: string): Promise<void> => {
+    try {
+      await duck.run(`CREATE TABLE ${target} AS SELECT * FROM ${source}`);
+    } catch (error) {
+      throw new InvalidInputError(`cannot read ${what} for table ${table}: ${messageOf(error)}`, {
+        table,
+        ...('file' in input ? { file: input.file } : {}),
+        cause: error,
+      });
+    }
+  };
+  if ('file' in input) {
+    const format = input.format ?? formatOf(input.file);
+    if (format === undefined) {
+      throw new InvalidArgumentError(`cannot tell the format of input file ${input.file}; name it .parquet, .csv or .json, or give the format`, {
+        table,
+        file: input.file,
+      });
+    }
+    if (!(await store.exists(input.file))) {
+      throw new InvalidInputError(`input file ${input.file} does not exist (writing table ${table})`, { table, file: input.file });
+    }
+    await from(readerSql(input.file, format), `input file ${input.file} as ${format}`);
+    return;
+  }
+  if ('query' in input) {
+    await from(`(${input.query})`, 'the input query');
+    return;
+  }
+  if (input.rows.length === 0) {
+    throw new InvalidInputError(`no rows given for table ${table}; an empty array has no columns to write`, { table });
+  }
+  const file = path.join(os.tmpdir(), `tidemark-rows-${randomUUID()}.jsonl`);
+  await store.writeAtomic(file, input.rows.map((r) => JSON.stringify(r, jsonReplacer)).join('\n') + '\n');
+  try {
+    await from(`read_json(${sqlString(file)}, format = 'newline_delimited')`, 'the rows given in code');
+  } finally {
+    await store.remove(file);
+  }
+}

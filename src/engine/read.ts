@@ -1,0 +1,89 @@
+/**
+ * Reads as DuckDB SQL: a snapshot (latest or as of an instant) or an incremental read (the latest
+ * state of every record committed in (since, until]). The result is a SELECT over the visible base
+ * files, so callers can run any SQL on it.
+ */
+import path from 'node:path';
+import { InvalidArgumentError, InvalidInstantError } from '../errors.ts';
+import { sqlIdent, sqlString, sqlStringList } from '../storage/duckdb/sql.ts';
+import type { FileSlice } from '../table/file-slice.ts';
+import { duckdbTypeSql } from '../table/schema.ts';
+import { META_COLUMNS } from './conform.ts';
+import { type TableState, tableSchema, visibleSlices } from './table-state.ts';
+
+/** Options of a read. `asOf` and `since`/`until` exclude each other. */
+export interface ReadOptions {
+  readonly asOf?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly columns?: ReadonlyArray<string>;
+  readonly where?: string;
+  readonly limit?: number;
+  /** Keeps only partitions whose path passes; see `partitionPredicate`. */
+  readonly partitions?: (partitionPath: string) => boolean;
+}
+
+/**
+ * Normalizes an instant given by a user: 14/17-digit instant times as they are, `0` as the
+ * beginning, and ISO dates or date-times (UTC unless they say otherwise) as 17-digit instants.
+ */
+export function normalizeInstant(value: string, what: string): string {
+  const v = value.trim();
+  if (/^0+$/.test(v)) return '00000000000000000';
+  if (/^\d{14}$/.test(v)) return `${v}000`;
+  if (/^\d{17,}$/.test(v)) return v.slice(0, 17);
+  const iso = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) ? new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(v) || v.length === 10 ? v : `${v.replace(' ', 'T')}Z`) : undefined;
+  if (iso === undefined || Number.isNaN(iso.getTime())) {
+    throw new InvalidInstantError(`${what} "${value}" is not an instant time (yyyyMMddHHmmss[SSS]) or an ISO date/time`, { value });
+  }
+  return iso.toISOString().replace(/[-:TZ.]/g, '').slice(0, 17);
+}
+
+/** The slices a read touches, and the row filter it needs. */
+export function slicesForRead(state: TableState, options: ReadOptions): { slices: FileSlice[]; rowFilter: string | undefined; asOf: string | undefined } {
+  if (options.asOf !== undefined && (options.since !== undefined || options.until !== undefined)) {
+    throw new InvalidArgumentError('a read is either as of an instant or incremental (since/until), not both', { table: state.basePath });
+  }
+  const keep = (s: FileSlice): boolean => options.partitions === undefined || options.partitions(s.partitionPath);
+  if (options.since === undefined && options.until === undefined) {
+    const asOf = options.asOf === undefined ? undefined : normalizeInstant(options.asOf, 'as-of instant');
+    return { slices: visibleSlices(state, asOf).filter(keep), rowFilter: undefined, asOf };
+  }
+  if (!state.config.populateMetaFields) {
+    throw new InvalidArgumentError(`table ${state.config.name} at ${state.basePath} has no meta fields, so it cannot be read incrementally`, { table: state.basePath });
+  }
+  const since = options.since === undefined ? '00000000000000000' : normalizeInstant(options.since, 'since instant');
+  const until = options.until === undefined ? state.timeline.latestCompletedWrite()?.time : normalizeInstant(options.until, 'until instant');
+  if (until === undefined) return { slices: [], rowFilter: undefined, asOf: undefined };
+  // File groups written by a commit in (since, until]; their slice as of `until`; rows committed in the range.
+  const written = new Set<string>();
+  for (const instant of state.timeline.writesBetween(since, until)) {
+    for (const stats of Object.values(state.commits.get(instant.time)?.partitionToWriteStats ?? {})) {
+      for (const s of stats) if (s.partitionPath !== null || s.path !== null) written.add(`${s.partitionPath ?? ''}\u0000${s.fileId}`);
+    }
+  }
+  const slices = visibleSlices(state, until).filter((s) => written.has(`${s.partitionPath}\u0000${s.fileId}`) && keep(s));
+  const rowFilter = `_hoodie_commit_time > ${sqlString(since)} AND _hoodie_commit_time <= ${sqlString(until)}`;
+  return { slices, rowFilter, asOf: until };
+}
+
+/** The SELECT statement of a read. */
+export function readSql(state: TableState, options: ReadOptions = {}): string {
+  const { slices, rowFilter, asOf } = slicesForRead(state, options);
+  const projection = options.columns === undefined || options.columns.length === 0 ? '*' : options.columns.map(sqlIdent).join(', ');
+  const filters = [rowFilter, options.where === undefined ? undefined : `(${options.where})`].filter((f) => f !== undefined);
+  const where = filters.length === 0 ? '' : ` WHERE ${filters.join(' AND ')}`;
+  const limit = options.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
+  return `SELECT ${projection} FROM ${relationSql(state, slices, asOf)}${where}${limit}`;
+}
+
+/** A relation over the given slices: `read_parquet(...)`, or an empty typed relation when there are none. */
+export function relationSql(state: TableState, slices: ReadonlyArray<FileSlice>, asOf?: string): string {
+  if (slices.length > 0) {
+    const files = slices.map((s) => path.join(state.basePath, s.baseFile.path));
+    return `read_parquet(${sqlStringList(files)}, union_by_name = true, hive_partitioning = false)`;
+  }
+  const schema = tableSchema(state, asOf) ?? [];
+  const cols = [...META_COLUMNS.map((c) => `CAST(NULL AS VARCHAR) AS ${sqlIdent(c)}`), ...schema.map((f) => `CAST(NULL AS ${duckdbTypeSql(f.type)}) AS ${sqlIdent(f.name)}`)];
+  return `(SELECT ${cols.join(', ')} WHERE false)`;
+}

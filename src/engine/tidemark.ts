@@ -1,0 +1,134 @@
+/**
+ * The engine's front door: one DuckDB instance for the process, the file store and the clock, and
+ * every table operation. Tables are addressed by their base path; no metastore is needed.
+ */
+import path from 'node:path';
+import { LocalFileStore } from '../storage/local-file-store.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import { DuckSession } from '../storage/duckdb/session.ts';
+import { type Clock, systemClock } from '../time/clock.ts';
+import type { Instant } from '../timeline/instant.ts';
+import { type CreateTableOptions, createTable } from './create-table.ts';
+import type { WriteInput } from './input.ts';
+import { type ReadOptions, readSql } from './read.ts';
+import { rewriteScans } from './scan-rewrite.ts';
+import { type TableState, loadTable } from './table-state.ts';
+import { type CommitResult, type EngineContext, type WriteOptions, writeTable } from './write.ts';
+import type { WriteOperation } from './write-plan.ts';
+
+/** Options of an engine. */
+export interface TidemarkOptions {
+  readonly clock?: Clock;
+  readonly store?: FileStore;
+  /** Files of one commit written at once (default 2). */
+  readonly writeConcurrency?: number;
+  /** DuckDB threads (default: DuckDB's, the number of cores). */
+  readonly threads?: number;
+  readonly memoryLimit?: string;
+}
+
+/** One line of `commits`: an instant and what it did. */
+export interface CommitInfo extends Instant {
+  readonly operation: string | undefined;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly rowsWritten: number;
+  readonly filesWritten: number;
+  readonly replacedFileGroups: number;
+}
+
+/** Tidemark's copy-on-write engine. Close it when done. */
+export class Tidemark {
+  private constructor(private readonly ctx: EngineContext) {}
+
+  /** Opens an engine with its own in-memory DuckDB. */
+  static async open(options: TidemarkOptions = {}): Promise<Tidemark> {
+    const duck = await DuckSession.open({
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
+    });
+    return new Tidemark({
+      duck,
+      store: options.store ?? new LocalFileStore(),
+      clock: options.clock ?? systemClock,
+      writeConcurrency: options.writeConcurrency ?? 2,
+    });
+  }
+
+  /** Creates an empty table. */
+  async createTable(basePath: string, options: CreateTableOptions): Promise<TableState> {
+    await createTable(this.ctx, path.resolve(basePath), options);
+    return this.table(basePath);
+  }
+
+  /** Loads a table's config, timeline and file index. */
+  async table(basePath: string): Promise<TableState> {
+    return loadTable(this.ctx.store, path.resolve(basePath));
+  }
+
+  /** Writes one batch as one commit. */
+  async write(basePath: string, input: WriteInput, options: WriteOptions): Promise<CommitResult> {
+    return writeTable(this.ctx, path.resolve(basePath), input, options);
+  }
+
+  /** Upserts a batch: new keys inserted, stored keys updated unless the stored version is newer. */
+  async upsert(basePath: string, input: WriteInput, options: Omit<WriteOptions, 'operation'> = {}): Promise<CommitResult> {
+    return this.write(basePath, input, { ...options, operation: 'upsert' });
+  }
+
+  /** Shorthand for the other operations. */
+  async apply(operation: WriteOperation, basePath: string, input: WriteInput, options: Omit<WriteOptions, 'operation'> = {}): Promise<CommitResult> {
+    return this.write(basePath, input, { ...options, operation });
+  }
+
+  /** The SELECT statement of a read, for use inside larger SQL. */
+  async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
+    return readSql(await this.table(basePath), options);
+  }
+
+  /** Reads rows (DuckDB's JS values). */
+  async read(basePath: string, options: ReadOptions = {}): Promise<Record<string, unknown>[]> {
+    return this.ctx.duck.rows(await this.readSql(basePath, options));
+  }
+
+  /** Runs SQL in which tables are addressed as `tidemark_scan('path', ...)`. */
+  async sql(statement: string): Promise<Record<string, unknown>[]> {
+    return this.ctx.duck.rows(await this.expandSql(statement));
+  }
+
+  /** The statement with every `tidemark_scan` call replaced by its read. */
+  async expandSql(statement: string): Promise<string> {
+    return rewriteScans(statement, async (call) => this.readSql(call.path, call.options));
+  }
+
+  /** The timeline with what each completed write did. */
+  async commits(basePath: string): Promise<CommitInfo[]> {
+    const state = await this.table(basePath);
+    return state.timeline.instants.map((instant) => {
+      const m = state.commits.get(instant.time);
+      const info = { inserted: 0, updated: 0, deleted: 0, rowsWritten: 0, filesWritten: 0 };
+      for (const stats of Object.values(m?.partitionToWriteStats ?? {})) {
+        for (const s of stats) {
+          info.inserted += s.numInserts;
+          info.updated += s.numUpdateWrites;
+          info.deleted += s.numDeletes;
+          info.rowsWritten += s.numWrites;
+          if (s.path !== null) info.filesWritten += 1;
+        }
+      }
+      const replacedFileGroups = Object.values(m?.partitionToReplaceFileIds ?? {}).reduce((n, ids) => n + ids.length, 0);
+      return { ...instant, operation: m?.operationType, ...info, replacedFileGroups };
+    });
+  }
+
+  /** The engine's DuckDB session, for adapters that run their own SQL (pipelines, the CLI). */
+  get duck(): DuckSession {
+    return this.ctx.duck;
+  }
+
+  /** Releases DuckDB. */
+  close(): void {
+    this.ctx.duck.close();
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * A write into a copy-on-write table: upsert, insert, bulk_insert or delete of one batch, as one
+ * instant on the timeline. Everything that can fail because of the input (missing columns, null
+ * keys, type conflicts) fails before the timeline changes.
+ */
+import path from 'node:path';
+import { InvalidArgumentError, TableFormatError, TableNotFoundError } from '../errors.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import type { DuckSession } from '../storage/duckdb/session.ts';
+import { type Clock, nextInstantTime } from '../time/clock.ts';
+import { baseFileName } from '../table/base-file.ts';
+import { partitionMetadataText } from '../table/partition-path.ts';
+import { avroSchemaJson } from '../table/schema.ts';
+import { type NewTableOptions, type TableConfig, newTableConfig } from '../table/table-config.ts';
+import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
+import { PendingCommit } from './commit-protocol.ts';
+import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
+import { type WriteInput, describeInput, stageInput } from './input.ts';
+import { type WrittenFile, writeBaseFile } from './base-file-writer.ts';
+import { createTable } from './create-table.ts';
+import { type TableState, loadTable, tableSchema } from './table-state.ts';
+import { WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
+
+/** What every engine operation needs. */
+export interface EngineContext {
+  readonly duck: DuckSession;
+  readonly store: FileStore;
+  readonly clock: Clock;
+  /** Files of one commit written at once. */
+  readonly writeConcurrency: number;
+}
+
+/** Options of one write. */
+export interface WriteOptions {
+  readonly operation: WriteOperation;
+  /** Creates the table on first write; ignored when it exists. */
+  readonly create?: NewTableOptions;
+  /** Added to the commit's `extraMetadata` (pipelines record their window here). */
+  readonly extraMetadata?: Readonly<Record<string, string>>;
+}
+
+/** What a write did. `instant` is undefined when there was nothing to commit. */
+export interface CommitResult {
+  readonly basePath: string;
+  readonly instant: string | undefined;
+  readonly operation: WriteOperation;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly skippedAsOlder: number;
+  /** Deletes of keys the table does not hold. */
+  readonly notFound: number;
+  readonly filesWritten: number;
+  readonly files: ReadonlyArray<string>;
+  readonly addedColumns: ReadonlyArray<string>;
+  readonly widenedColumns: ReadonlyArray<string>;
+}
+
+const OPERATION_TYPES: Record<WriteOperation, OperationType> = {
+  upsert: 'UPSERT',
+  insert: 'INSERT',
+  bulk_insert: 'BULK_INSERT',
+  delete: 'DELETE',
+};
+
+let writeCounter = 0;
+
+/** Writes one batch into the table at `basePath`. */
+export async function writeTable(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions): Promise<CommitResult> {
+  if (!(WRITE_OPERATIONS as readonly string[]).includes(options.operation)) {
+    throw new InvalidArgumentError(`unknown write operation "${options.operation}"; use one of ${WRITE_OPERATIONS.join(', ')}`, {
+      table: basePath,
+      value: options.operation,
+    });
+  }
+  const prefix = `tm_w${++writeCounter}_`;
+  try {
+    return await writeStaged(ctx, basePath, input, options, prefix);
+  } finally {
+    const tables = await ctx.duck.column<string>(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '${prefix}')`);
+    for (const t of tables) await ctx.duck.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+}
+
+async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions, prefix: string): Promise<CommitResult> {
+  const { duck, store } = ctx;
+  let state: TableState | undefined;
+  try {
+    state = await loadTable(store, basePath);
+  } catch (error) {
+    if (!(error instanceof TableNotFoundError) || options.create === undefined) throw error;
+  }
+  const label = state?.config.name ?? options.create?.name ?? basePath;
+  const table = `${label} (${basePath})`;
+  if (state !== undefined) assertWritable(state, table);
+  const ctxInfo = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
+
+  await stageInput(duck, store, input, `${prefix}raw`, table);
+  const incoming = await incomingSchema(duck, `${prefix}raw`, ctxInfo);
+  // A new table is created only once the batch has proven writable, so bad input leaves nothing behind.
+  const config: TableConfig = state?.config ?? newTableConfig(options.create!);
+  const keysOnly = options.operation === 'delete';
+  const resolved = resolveSchema(config, state === undefined ? undefined : tableSchema(state), incoming.schema, keysOnly, ctxInfo);
+  await conformBatch(duck, {
+    config,
+    schema: resolved.schema,
+    staged: `${prefix}raw`,
+    target: `${prefix}batch`,
+    present: new Set(incoming.schema.map((f) => f.name)),
+    hasDeleteMarker: incoming.hasDeleteMarker,
+    forceDelete: keysOnly,
+    requireOrdering: !keysOnly,
+    ctx: ctxInfo,
+  });
+  const plan = await planWrite({ duck, state, config, operation: options.operation, batch: `${prefix}batch`, prefix });
+  const result = {
+    basePath,
+    operation: options.operation,
+    inserted: plan.inserted,
+    updated: plan.updated,
+    deleted: plan.deleted,
+    skippedAsOlder: plan.skippedAsOlder,
+    notFound: plan.notFound,
+    addedColumns: state === undefined ? [] : resolved.added,
+    widenedColumns: resolved.widened,
+  };
+  if (state === undefined) await createTable(ctx, basePath, { ...options.create!, schema: resolved.schema });
+  if (plan.groups.length === 0) return { ...result, instant: undefined, filesWritten: 0, files: [] };
+
+  const instant = nextInstantTime(ctx.clock.now(), state?.timeline.lastInstantTime());
+  const pending = new PendingCommit(store, basePath, instant);
+  const extraMetadata = { ...(options.extraMetadata ?? {}), schema: avroSchemaJson(config.name, resolved.schema) };
+  const operationType = OPERATION_TYPES[options.operation];
+  await pending.request();
+  try {
+    await pending.inflight(planMetadata(plan, extraMetadata, operationType));
+    const written = await writeFiles(ctx, pending, plan, resolved.schema, table, prefix);
+    await pending.complete(commitMetadata(written, extraMetadata, operationType));
+    return { ...result, instant, filesWritten: written.length, files: written.map((w) => w.path) };
+  } catch (error) {
+    await pending.abort();
+    throw error;
+  }
+}
+
+function assertWritable(state: TableState, table: string): void {
+  const pending = state.timeline.pending().filter((i) => i.action === 'commit' || i.action === 'replacecommit');
+  if (pending.length > 0) {
+    throw new TableFormatError(
+      `table ${table} has an unfinished write at instant ${pending[0]!.time} (a writer died or is still running); roll it back before writing`,
+      { table: state.basePath, value: pending[0]!.time },
+    );
+  }
+  if (!state.config.populateMetaFields) {
+    throw new TableFormatError(`table ${table} does not populate Hudi's meta fields; Tidemark writes only tables that do`, { table: state.basePath });
+  }
+  if (state.config.keyGenerator === 'timestamp' || state.config.keyGenerator === 'other') {
+    throw new TableFormatError(`table ${table} uses key generator ${state.config.properties.get('hoodie.table.keygenerator.class')}; Tidemark writes simple, complex and non-partitioned keys`, {
+      table: state.basePath,
+    });
+  }
+  if (state.config.properties.has('hoodie.table.metadata.partitions')) {
+    throw new TableFormatError(`table ${table} has a Hudi metadata table, which Tidemark does not maintain; writing would leave it stale`, { table: state.basePath });
+  }
+}
+
+async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: WriteArgsSchema, table: string, prefix: string): Promise<WrittenFile[]> {
+  const { store } = ctx;
+  const instant = pending.instant;
+  const savedAt = ctx.clock.now().toJSDate();
+  for (const pp of new Set(plan.groups.map((g) => g.partitionPath))) {
+    const file = path.join(pending.basePath, pp, '.hoodie_partition_metadata');
+    if (!(await store.exists(file))) await store.writeAtomic(file, partitionMetadataText(instant, pp, savedAt));
+  }
+  const results: WrittenFile[] = new Array(plan.groups.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.groups.length) {
+      const i = next++;
+      const group = plan.groups[i]!;
+      const fileName = baseFileName(group.fileId, i, instant);
+      await pending.mark(group.partitionPath === '' ? fileName : `${group.partitionPath}/${fileName}`, group.previous ? 'MERGE' : 'CREATE');
+      results[i] = await writeBaseFile({
+        duck: ctx.duck,
+        basePath: pending.basePath,
+        table,
+        plan,
+        group,
+        schema,
+        instant,
+        taskId: i,
+        fileName,
+        prefix,
+        sizeOf: (f) => store.size(f),
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.writeConcurrency, plan.groups.length)) }, worker));
+  return results;
+}
+type WriteArgsSchema = Parameters<typeof writeBaseFile>[0]['schema'];
+
+function planMetadata(plan: WritePlan, extraMetadata: Record<string, string>, operationType: OperationType): CommitMetadata {
+  const stats: Record<string, WriteStat[]> = {};
+  for (const g of plan.groups) {
+    (stats[g.partitionPath] ??= []).push({
+      fileId: g.previous ? g.fileId : '',
+      path: null,
+      prevCommit: g.previous?.instant ?? 'null',
+      numWrites: 0,
+      numDeletes: g.deletes,
+      numUpdateWrites: g.updates,
+      numInserts: g.inserts,
+      totalWriteBytes: 0,
+      partitionPath: null,
+      fileSizeInBytes: 0,
+    });
+  }
+  return { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
+}
+
+function commitMetadata(written: ReadonlyArray<WrittenFile>, extraMetadata: Record<string, string>, operationType: OperationType): CommitMetadata {
+  const stats: Record<string, WriteStat[]> = {};
+  for (const w of written) {
+    (stats[w.group.partitionPath] ??= []).push({
+      fileId: w.group.fileId,
+      path: w.path,
+      prevCommit: w.group.previous?.instant ?? 'null',
+      numWrites: w.rows,
+      numDeletes: w.group.deletes,
+      numUpdateWrites: w.group.updates,
+      numInserts: w.group.inserts,
+      totalWriteBytes: w.bytes,
+      partitionPath: w.group.partitionPath,
+      fileSizeInBytes: w.bytes,
+      runtimeStats: { totalScanTime: 0, totalUpsertTime: 0, totalCreateTime: 0 },
+    });
+  }
+  return { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
+}

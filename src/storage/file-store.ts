@@ -1,0 +1,29 @@
+/**
+ * The file-system port. Paths are absolute; the engine composes them. Adapters must make
+ * `writeAtomic` all-or-nothing (readers never see a partial file) and `createExclusive` fail when
+ * the file exists, which is how two writers racing for the same instant find out.
+ */
+
+/** One directory entry. */
+export interface FileEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly modifiedMs: number;
+}
+
+/** File operations the engine needs. */
+export interface FileStore {
+  exists(path: string): Promise<boolean>;
+  readText(path: string): Promise<string>;
+  /** Writes through a temporary file and a rename, after fsync. */
+  writeAtomic(path: string, content: string | Uint8Array): Promise<void>;
+  /** Creates a new file; fails with `FileExistsError` if it exists. */
+  createExclusive(path: string, content: string | Uint8Array): Promise<void>;
+  /** Entries of a directory; empty when it does not exist. */
+  list(dir: string): Promise<FileEntry[]>;
+  size(path: string): Promise<number>;
+  mkdirs(dir: string): Promise<void>;
+  /** Removes a file or a directory tree; no error when absent. */
+  remove(path: string): Promise<void>;
+}

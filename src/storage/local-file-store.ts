@@ -1,0 +1,116 @@
+/** `FileStore` on the local file system (node:fs). */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { StorageError, messageOf } from '../errors.ts';
+import type { FileEntry, FileStore } from './file-store.ts';
+
+/** Raised by `createExclusive` when the file is already there. */
+export class FileExistsError extends StorageError {
+  constructor(file: string) {
+    super(`${file} already exists`, { file });
+  }
+}
+
+function wrap(op: string, file: string, error: unknown): StorageError {
+  return new StorageError(`${op} ${file} failed: ${messageOf(error)}`, { file, cause: error });
+}
+
+async function writeAndSync(file: string, content: string | Uint8Array, flag: 'w' | 'wx'): Promise<void> {
+  const handle = await fs.open(file, flag);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The local file system. */
+export class LocalFileStore implements FileStore {
+  async exists(file: string): Promise<boolean> {
+    try {
+      await fs.access(file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async readText(file: string): Promise<string> {
+    try {
+      return await fs.readFile(file, 'utf8');
+    } catch (error) {
+      throw wrap('reading', file, error);
+    }
+  }
+
+  async writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeAndSync(temp, content, 'w');
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw wrap('writing', file, error);
+    }
+  }
+
+  async createExclusive(file: string, content: string | Uint8Array): Promise<void> {
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeAndSync(file, content, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(file);
+      throw wrap('creating', file, error);
+    }
+  }
+
+  async list(dir: string): Promise<FileEntry[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw wrap('listing', dir, error);
+    }
+    const entries = await Promise.all(
+      names.map(async (name): Promise<FileEntry | undefined> => {
+        try {
+          const st = await fs.stat(path.join(dir, name));
+          return { name, isDirectory: st.isDirectory(), size: st.size, modifiedMs: st.mtimeMs };
+        } catch (error) {
+          // A file removed between readdir and stat (a concurrent cleaner) is simply gone.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw wrap('reading', path.join(dir, name), error);
+        }
+      }),
+    );
+    return entries.filter((e): e is FileEntry => e !== undefined);
+  }
+
+  async size(file: string): Promise<number> {
+    try {
+      return (await fs.stat(file)).size;
+    } catch (error) {
+      throw wrap('reading', file, error);
+    }
+  }
+
+  async mkdirs(dir: string): Promise<void> {
+    try {
+      await fs.mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw wrap('creating directory', dir, error);
+    }
+  }
+
+  async remove(file: string): Promise<void> {
+    try {
+      await fs.rm(file, { recursive: true, force: true });
+    } catch (error) {
+      throw wrap('removing', file, error);
+    }
+  }
+}

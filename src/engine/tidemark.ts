@@ -10,7 +10,9 @@ import { type Clock, systemClock } from '../time/clock.ts';
 import type { Instant } from '../timeline/instant.ts';
 import { type CreateTableOptions, createTable } from './create-table.ts';
 import type { WriteInput } from './input.ts';
-import { type ReadOptions, readSql } from './read.ts';
+import { type ReadOptions, readSql, slicesForRead } from './read.ts';
+import { prunePartitions } from './partition-pruning.ts';
+import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './scan-rewrite.ts';
 import { type TableState, loadTable } from './table-state.ts';
 import { type CommitResult, type EngineContext, type WriteOptions, writeTable } from './write.ts';
@@ -84,7 +86,24 @@ export class Tidemark {
 
   /** The SELECT statement of a read, for use inside larger SQL. */
   async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
-    return readSql(await this.table(basePath), options);
+    const state = await this.table(basePath);
+    if (options.where === undefined || options.where.trim() === '') return readSql(state, options);
+    const partitions = [...new Set(state.files.map((f) => f.partitionPath))];
+    const keep = await prunePartitions(this.ctx.duck, state, options.where, partitions);
+    if (keep === undefined) return readSql(state, options);
+    const outer = options.partitions;
+    return readSql(state, { ...options, partitions: (p) => keep.has(p) && (outer === undefined || outer(p)) });
+  }
+
+  /** The file slices a read would scan (after pruning), for inspection and tests. */
+  async fileSlices(basePath: string, options: ReadOptions = {}): Promise<FileSlice[]> {
+    const state = await this.table(basePath);
+    let partitions = options.partitions;
+    if (options.where !== undefined) {
+      const keep = await prunePartitions(this.ctx.duck, state, options.where, [...new Set(state.files.map((f) => f.partitionPath))]);
+      if (keep !== undefined) partitions = (p) => keep.has(p) && (options.partitions === undefined || options.partitions(p));
+    }
+    return slicesForRead(state, { ...options, ...(partitions === undefined ? {} : { partitions }) }).slices;
   }
 
   /** Reads rows (DuckDB's JS values). */

@@ -1,0 +1,320 @@
+/**
+ * The team's standard workload (see /work/shared/bench/README.md), ported so the project does not
+ * depend on the shared folder: a deterministic data set (seeded splitmix32), three upsert batches and
+ * the in-memory model every peer is checked against.
+ *
+ * The random stream is consumed in exactly the order of the shared `peers.mjs`, so the same seed and
+ * row count give the same rows. The base set is streamed to a sink chunk by chunk instead of being
+ * held as JS strings; only the columns the batches and the model need (day, ts, qty, amount) stay in
+ * typed arrays.
+ */
+
+export const DAYS = 30;
+export const DAY_US = 86_400_000_000;
+/** 2024-01-01T00:00:00Z in microseconds. */
+export const EPOCH_US = Date.UTC(2024, 0, 1) * 1000;
+export const DT: readonly string[] = Array.from({ length: DAYS }, (_, d) => new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10));
+export const STATUS: readonly string[] = ['new', 'paid', 'shipped', 'delivered', 'returned', 'cancelled'];
+export const CITY: readonly string[] = Array.from(
+  { length: 50 },
+  (_, i) => ['Lisbon', 'Porto', 'Madrid', 'Paris', 'Berlin', 'Vienna', 'Prague', 'Warsaw', 'Oslo', 'Rome'][i % 10]! + '-' + ((i / 10) | 0),
+);
+
+/** A seeded generator of floats in [0, 1). */
+export function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+  };
+}
+
+/** One chunk of rows as the staging appender wants them (ts in microseconds since the epoch). */
+export interface RowChunk {
+  n: number;
+  id: bigint[];
+  tsUs: bigint[];
+  dt: string[];
+  amount: number[];
+  qty: number[];
+  score: number[];
+  status: string[];
+  user: string[];
+  city: string[];
+  note: string[];
+}
+
+/** An upsert batch, kept whole (it is small): kind 0 fresh update, 1 stale update, 2 insert. */
+export interface Batch {
+  n: number;
+  id: Float64Array;
+  ts: Float64Array;
+  day: Uint8Array;
+  amount: Float64Array;
+  qty: Int32Array;
+  score: Float64Array;
+  status: Uint8Array;
+  user: string[];
+  city: Uint8Array;
+  note: string[];
+  kind: Uint8Array;
+  nFresh: number;
+  nStale: number;
+  nIns: number;
+}
+
+/** The base set as far as batches and checks need it. */
+export interface Base {
+  n: number;
+  day: Uint8Array;
+}
+
+/** Fresh, stale and inserted rows of a batch of `u` rows. */
+export function batchMix(u: number): { nFresh: number; nStale: number; nIns: number } {
+  const nFresh = Math.round(u * 0.75);
+  const nStale = Math.round(u * 0.05);
+  return { nFresh, nStale, nIns: u - nFresh - nStale };
+}
+
+/** Expected table state: qty, amount and ts by id (ids are dense from 0). */
+export class Model {
+  n = 0;
+  readonly qty: Int32Array;
+  readonly amount: Float64Array;
+  readonly ts: Float64Array;
+  constructor(capacity: number) {
+    this.qty = new Int32Array(capacity);
+    this.amount = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity);
+  }
+  /** Applies an upsert batch: new ids inserted, stored ids replaced only by a strictly newer ts. */
+  apply(b: Batch): void {
+    for (let k = 0; k < b.n; k++) {
+      const id = b.id[k]!;
+      if (id >= this.n) {
+        this.n = Math.max(this.n, id + 1);
+        this.set(id, b, k);
+      } else if (b.ts[k]! > this.ts[id]!) this.set(id, b, k);
+    }
+  }
+  private set(id: number, b: Batch, k: number): void {
+    this.qty[id] = b.qty[k]!;
+    this.amount[id] = b.amount[k]!;
+    this.ts[id] = b.ts[k]!;
+  }
+  sums(): Expected {
+    let q = 0;
+    let a = 0;
+    for (let i = 0; i < this.n; i++) {
+      q += this.qty[i]!;
+      a += this.amount[i]!;
+    }
+    return { count: this.n, sumQty: q, sumAmount: a };
+  }
+}
+
+export interface Expected {
+  count: number;
+  sumQty: number;
+  sumAmount: number;
+}
+
+const CHUNK = 2048;
+
+/** The generator: one random stream for everything, in peers.mjs's order. */
+export class Workload {
+  private readonly rnd: () => number;
+  private readonly words: string[];
+  constructor(seed: number) {
+    this.rnd = splitmix32(seed);
+    const r = splitmix32(seed ^ 0x5eed);
+    const a = 'abcdefghijklmnopqrstuvwxyz';
+    this.words = [];
+    for (let i = 0; i < 512; i++) {
+      const L = 3 + ((r() * 10) | 0);
+      let s = '';
+      for (let k = 0; k < L; k++) s += a[(r() * 26) | 0];
+      this.words.push(s);
+    }
+  }
+
+  private note(): string {
+    const rnd = this.rnd;
+    let s = this.words[(rnd() * 512) | 0]!;
+    for (let k = 0; k < 7; k++) s += ' ' + this.words[(rnd() * 512) | 0]!;
+    return s;
+  }
+
+  /**
+   * Generates the N base rows (ids 0..N-1), handing them to `sink` in chunks, and fills `model`
+   * (which must have room for N) with their qty, amount and ts.
+   */
+  base(n: number, model: Model, sink: (chunk: RowChunk) => void): Base {
+    const rnd = this.rnd;
+    const day = new Uint8Array(n);
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      const c: RowChunk = { n: m, id: [], tsUs: [], dt: [], amount: [], qty: [], score: [], status: [], user: [], city: [], note: [] };
+      for (let j = 0; j < m; j++) {
+        const i = off + j;
+        const d = (rnd() * DAYS) | 0;
+        const ts = EPOCH_US + d * DAY_US + Math.floor(rnd() * DAY_US);
+        // fillPayload, in order
+        const amount = Math.round(rnd() * 1e6) / 100;
+        const qty = (rnd() * 1000) | 0;
+        const score = rnd();
+        const status = (rnd() * 6) | 0;
+        const user = 'user_' + ((rnd() * 1e6) | 0);
+        const city = (rnd() * 50) | 0;
+        const note = this.note();
+        day[i] = d;
+        model.qty[i] = qty;
+        model.amount[i] = amount;
+        model.ts[i] = ts;
+        c.id.push(BigInt(i));
+        c.tsUs.push(BigInt(ts));
+        c.dt.push(DT[d]!);
+        c.amount.push(amount);
+        c.qty.push(qty);
+        c.score.push(score);
+        c.status.push(STATUS[status]!);
+        c.user.push(user);
+        c.city.push(CITY[city]!);
+        c.note.push(note);
+      }
+      sink(c);
+    }
+    model.n = n;
+    return { n, day };
+  }
+
+  /** An upsert batch of `u` rows (peers.mjs's genBatch). `dayFilter` confines updates and inserts to those days. */
+  batch(base: Base, batchNo: number, u: number, dayFilter: readonly number[] | null, nextId: number): Batch {
+    const rnd = this.rnd;
+    const { nFresh, nStale, nIns } = batchMix(u);
+    let pool: Int32Array | null = null;
+    if (dayFilter !== null) {
+      // ids of the filtered days, day by day in day order, ascending ids within a day
+      const ids: number[] = [];
+      for (let d = 0; d < DAYS; d++) if (dayFilter.includes(d)) for (let i = 0; i < base.n; i++) if (base.day[i] === d) ids.push(i);
+      pool = Int32Array.from(ids);
+    }
+    const poolN = pool ? pool.length : base.n;
+    if (nFresh + nStale > poolN * 0.5) throw new Error('update pool too small');
+    const chosen = new Set<number>();
+    const pick = (): number => {
+      for (;;) {
+        const j = (rnd() * poolN) | 0;
+        const id = pool ? pool[j]! : j;
+        if (!chosen.has(id)) {
+          chosen.add(id);
+          return id;
+        }
+      }
+    };
+    const c = newBatch(u);
+    const newTsBase = EPOCH_US + (DAYS + batchNo) * DAY_US; // newer than every earlier row
+    let i = 0;
+    for (; i < nFresh + nStale; i++) {
+      const id = pick();
+      c.id[i] = id;
+      c.day[i] = base.day[id]!;
+      this.payload(c, i);
+      if (i < nFresh) {
+        c.ts[i] = newTsBase + Math.floor(rnd() * DAY_US);
+        c.kind[i] = 0;
+      } else {
+        c.ts[i] = EPOCH_US - DAY_US + Math.floor(rnd() * DAY_US);
+        c.qty[i] = -1;
+        c.note[i] = 'STALE ' + c.note[i]!;
+        c.kind[i] = 1;
+      }
+    }
+    for (let k = 0; k < nIns; k++, i++) {
+      c.id[i] = nextId + k;
+      c.day[i] = dayFilter ? dayFilter[(rnd() * dayFilter.length) | 0]! : (rnd() * DAYS) | 0;
+      c.ts[i] = newTsBase + Math.floor(rnd() * DAY_US);
+      this.payload(c, i);
+      c.kind[i] = 2;
+    }
+    // shuffle so updates, stale rows and inserts interleave (Fisher-Yates on a permutation)
+    const perm = Array.from({ length: u }, (_, k) => k);
+    for (let k = u - 1; k > 0; k--) {
+      const j = (rnd() * (k + 1)) | 0;
+      [perm[k], perm[j]] = [perm[j]!, perm[k]!];
+    }
+    const s = newBatch(u);
+    for (let k = 0; k < u; k++) {
+      const p = perm[k]!;
+      s.id[k] = c.id[p]!;
+      s.ts[k] = c.ts[p]!;
+      s.day[k] = c.day[p]!;
+      s.amount[k] = c.amount[p]!;
+      s.qty[k] = c.qty[p]!;
+      s.score[k] = c.score[p]!;
+      s.status[k] = c.status[p]!;
+      s.user[k] = c.user[p]!;
+      s.city[k] = c.city[p]!;
+      s.note[k] = c.note[p]!;
+      s.kind[k] = c.kind[p]!;
+    }
+    return { ...s, nFresh, nStale, nIns };
+  }
+
+  private payload(c: Batch, i: number): void {
+    const rnd = this.rnd;
+    c.amount[i] = Math.round(rnd() * 1e6) / 100;
+    c.qty[i] = (rnd() * 1000) | 0;
+    c.score[i] = rnd();
+    c.status[i] = (rnd() * 6) | 0;
+    c.user[i] = 'user_' + ((rnd() * 1e6) | 0);
+    c.city[i] = (rnd() * 50) | 0;
+    c.note[i] = this.note();
+  }
+}
+
+function newBatch(n: number): Batch {
+  return {
+    n,
+    id: new Float64Array(n),
+    ts: new Float64Array(n),
+    day: new Uint8Array(n),
+    amount: new Float64Array(n),
+    qty: new Int32Array(n),
+    score: new Float64Array(n),
+    status: new Uint8Array(n),
+    user: new Array<string>(n),
+    city: new Uint8Array(n),
+    note: new Array<string>(n),
+    kind: new Uint8Array(n),
+    nFresh: 0,
+    nStale: 0,
+    nIns: 0,
+  };
+}
+
+/** A batch as staging chunks. */
+export function batchChunks(b: Batch): RowChunk[] {
+  const out: RowChunk[] = [];
+  for (let off = 0; off < b.n; off += CHUNK) {
+    const m = Math.min(CHUNK, b.n - off);
+    const c: RowChunk = { n: m, id: [], tsUs: [], dt: [], amount: [], qty: [], score: [], status: [], user: [], city: [], note: [] };
+    for (let i = off; i < off + m; i++) {
+      c.id.push(BigInt(b.id[i]!));
+      c.tsUs.push(BigInt(b.ts[i]!));
+      c.dt.push(DT[b.day[i]!]!);
+      c.amount.push(b.amount[i]!);
+      c.qty.push(b.qty[i]!);
+      c.score.push(b.score[i]!);
+      c.status.push(STATUS[b.status[i]!]!);
+      c.user.push(b.user[i]!);
+      c.city.push(CITY[b.city[i]!]!);
+      c.note.push(b.note[i]!);
+    }
+    out.push(c);
+  }
+  return out;
+}

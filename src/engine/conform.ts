@@ -59,6 +59,9 @@ export function resolveSchema(config: TableConfig, table: Schema | undefined, in
       );
     }
     if (sameType(field.type, other.type)) return field;
+    // Text (CSV cells, JSON strings, all-null JSON columns) is parsed into the stored type; a value
+    // that does not parse is reported by `conformBatch` with the value and its row.
+    if (other.type.kind === 'string') return field;
     const wider = widenType(field.type, other.type);
     if (wider !== undefined) {
       if (!sameType(wider, field.type)) widened.push(field.name);

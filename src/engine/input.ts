@@ -49,6 +49,24 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 /**
+ * DuckDB's JSON reader accepts an array cut short (`[{...},` with no `]`), which is what a truncated
+ * file looks like; refuse it rather than load part of a batch.
+ */
+async function checkJsonArrayClosed(store: FileStore, file: string, table: string): Promise<void> {
+  const size = await store.size(file);
+  const edge = 4096;
+  const head = new TextDecoder().decode(await store.readBytes(file, 0, Math.min(edge, size))).replace(/^\uFEFF/, '').trimStart();
+  if (!head.startsWith('[')) return;
+  const tail = new TextDecoder().decode(await store.readBytes(file, Math.max(0, size - edge), edge)).trimEnd();
+  if (!tail.endsWith(']')) {
+    throw new InvalidInputError(`input file ${file} starts a JSON array that never ends (no closing "]"): the file is truncated or malformed (writing table ${table})`, {
+      table,
+      file,
+    });
+  }
+}
+
+/**
  * Stages `input` into a new in-memory table `target`. Raises `InvalidInputError` naming the file and
  * `table` when the input is missing or cannot be parsed.
  */
@@ -81,6 +99,7 @@ export async function stageInput(
     if (!(await store.exists(input.file))) {
       throw new InvalidInputError(`input file ${input.file} does not exist (writing table ${table})`, { table, file: input.file });
     }
+    if (format === 'json') await checkJsonArrayClosed(store, input.file, table);
     await from(readerSql(input.file, format), `input file ${input.file} as ${format}`);
     return;
   }

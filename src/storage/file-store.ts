@@ -23,6 +23,8 @@ export interface FileStore {
   /** Entries of a directory; empty when it does not exist. */
   list(dir: string): Promise<FileEntry[]>;
   size(path: string): Promise<number>;
+  /** Up to `length` bytes from `offset` (fewer at the end of the file). */
+  readBytes(path: string, offset: number, length: number): Promise<Uint8Array>;
   mkdirs(dir: string): Promise<void>;
   /** Removes a file or a directory tree; no error when absent. */
   remove(path: string): Promise<void>;

@@ -98,6 +98,21 @@ export class LocalFileStore implements FileStore {
     }
   }
 
+  async readBytes(file: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const handle = await fs.open(file, 'r');
+      try {
+        const buffer = new Uint8Array(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw wrap('reading', file, error);
+    }
+  }
+
   async mkdirs(dir: string): Promise<void> {
     try {
       await fs.mkdir(dir, { recursive: true });

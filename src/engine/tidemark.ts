@@ -10,7 +10,10 @@ import { type Clock, systemClock } from '../time/clock.ts';
 import type { Instant } from '../timeline/instant.ts';
 import { type CreateTableOptions, createTable } from './create-table.ts';
 import type { WriteInput } from './input.ts';
-import { type ReadOptions, readSql, slicesForRead } from './read.ts';
+import { type ReadOptions, readSql, relationSql, slicesForRead } from './read.ts';
+import { KeyIndexCache, candidateSlices } from './key-lookup.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { sqlString } from '../storage/duckdb/sql.ts';
 import { prunePartitions } from './partition-pruning.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './scan-rewrite.ts';
@@ -42,6 +45,8 @@ export interface CommitInfo extends Instant {
 
 /** Tidemark's copy-on-write engine. Close it when done. */
 export class Tidemark {
+  private readonly keyIndexes = new KeyIndexCache();
+
   private constructor(private readonly ctx: EngineContext) {}
 
   /** Opens an engine with its own in-memory DuckDB. */
@@ -119,6 +124,23 @@ export class Tidemark {
   /** The statement with every `tidemark_scan` call replaced by its read. */
   async expandSql(statement: string): Promise<string> {
     return rewriteScans(statement, async (call) => this.readSql(call.path, call.options));
+  }
+
+  /**
+   * The latest version of the records with these record keys (`_hoodie_record_key` values, e.g.
+   * `"42"` or `"id:42,region:eu"`), reading only files whose footer key range and bloom filter
+   * admit a key. `partitionPath` narrows the search when the caller knows it.
+   */
+  async lookup(basePath: string, keys: ReadonlyArray<string>, options: { partitionPath?: string; asOf?: string } = {}): Promise<Record<string, unknown>[]> {
+    const state = await this.table(basePath);
+    if (!state.config.populateMetaFields) {
+      throw new InvalidArgumentError(`table ${state.config.name} at ${state.basePath} has no record keys stored (meta fields off); use read with a filter`, { table: state.basePath });
+    }
+    const all = slicesForRead(state, options.asOf === undefined ? {} : { asOf: options.asOf }).slices;
+    const inPartition = options.partitionPath === undefined ? all : all.filter((s) => s.partitionPath === options.partitionPath);
+    const slices = await candidateSlices(this.ctx.duck, this.keyIndexes, state.basePath, inPartition, keys);
+    if (slices.length === 0 || keys.length === 0) return [];
+    return this.ctx.duck.rows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(sqlString).join(', ')})`);
   }
 
   /** The timeline with what each completed write did. */

@@ -62,14 +62,14 @@ export function toJsonValue(value: unknown): JsonValue {
   if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(toJsonValue);
   if (value instanceof DuckDBStructValue) {
     const out: { [key: string]: JsonValue } = {};
-    for (const [k, v] of Object.entries(value.entries)) out[k] = toJsonValue(v);
+    for (const [k, v] of Object.entries(value.entries)) setKey(out, k, toJsonValue(v));
     return out;
   }
   if (value instanceof DuckDBMapValue) {
     const out: { [key: string]: JsonValue } = {};
     for (const { key, value: v } of value.entries) {
       const k = toJsonValue(key);
-      out[typeof k === 'string' ? k : JSON.stringify(k)] = toJsonValue(v);
+      setKey(out, typeof k === 'string' ? k : JSON.stringify(k), toJsonValue(v));
     }
     return out;
   }
@@ -94,7 +94,7 @@ export function toText(value: unknown): string | null {
 /** A row with every value converted. */
 export function rowToJson(row: Readonly<Record<string, unknown>>): { [key: string]: JsonValue } {
   const out: { [key: string]: JsonValue } = {};
-  for (const [k, v] of Object.entries(row)) out[k] = toJsonValue(v);
+  for (const [k, v] of Object.entries(row)) setKey(out, k, toJsonValue(v));
   return out;
 }
 
@@ -147,6 +147,11 @@ function civilFromDays(days: number): { y: number; m: number; d: number } {
 function yearString(y: number): string {
   if (y >= 0 && y <= 9999) return pad(y, 4);
   return `${y < 0 ? '-' : '+'}${pad(Math.abs(y), 6)}`;
+}
+
+/** Sets a key as an own property, so a field named `__proto__` stays data. */
+function setKey(target: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function infinity(positive: boolean): string {

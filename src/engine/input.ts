@@ -38,7 +38,11 @@ export function describeInput(input: WriteInput): string {
 function readerSql(file: string, format: InputFormat): string {
   const f = sqlString(file);
   if (format === 'parquet') return `read_parquet(${f}, hive_partitioning = false)`;
-  if (format === 'csv') return `read_csv(${f}, header = true, auto_detect = true)`;
+  if (format === 'csv') {
+    // The dialect is pinned: left to sniff, DuckDB reads a broken file as one text column instead of failing.
+    const delim = path.extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
+    return `read_csv(${f}, header = true, delim = '${delim}', quote = '"', escape = '"', strict_mode = true)`;
+  }
   return `read_json(${f}, format = 'auto')`;
 }
 

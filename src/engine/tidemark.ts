@@ -12,7 +12,7 @@ import { type CreateTableOptions, createTable } from './create-table.ts';
 import type { WriteInput } from './input.ts';
 import { type ReadOptions, readSql, relationSql, slicesForRead } from './read.ts';
 import { KeyIndexCache, candidateSlices } from './key-lookup.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, StorageError, messageOf } from '../errors.ts';
 import { sqlString } from '../storage/duckdb/sql.ts';
 import { prunePartitions } from './partition-pruning.ts';
 import type { FileSlice } from '../table/file-slice.ts';
@@ -113,12 +113,25 @@ export class Tidemark {
 
   /** Reads rows (DuckDB's JS values). */
   async read(basePath: string, options: ReadOptions = {}): Promise<Record<string, unknown>[]> {
-    return this.ctx.duck.rows(await this.readSql(basePath, options));
+    return this.run(await this.readSql(basePath, options), `reading ${basePath}`);
   }
 
   /** Runs SQL in which tables are addressed as `tidemark_scan('path', ...)`. */
   async sql(statement: string): Promise<Record<string, unknown>[]> {
-    return this.ctx.duck.rows(await this.expandSql(statement));
+    return this.run(await this.expandSql(statement), 'the SQL statement');
+  }
+
+  /** Runs a query, telling the user's mistakes (parse, bind, catalog errors) from failures of the files. */
+  private async run(sql: string, what: string): Promise<Record<string, unknown>[]> {
+    try {
+      return await this.ctx.duck.rows(sql);
+    } catch (error) {
+      const message = messageOf(error);
+      if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/.test(message.replace(/^Error: /, ''))) {
+        throw new InvalidArgumentError(`${what} failed: ${message}`, { cause: error });
+      }
+      throw new StorageError(`${what} failed: ${message}`, { cause: error });
+    }
   }
 
   /** The statement with every `tidemark_scan` call replaced by its read. */

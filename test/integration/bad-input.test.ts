@@ -75,6 +75,16 @@ describe('bad input changes nothing', () => {
     await expectRejected({ file: csv }, {}, InvalidInputError, /broken\.csv/);
   });
 
+  it('a CSV file with an unterminated quote or ragged rows', async () => {
+    await expectRejected({ file: file('quote.csv', 'id,ts,dt,amount\n1,1,"2024-01-01,5\n2,1,2024-01-02,6\n') }, {}, InvalidInputError, /quote\.csv/);
+    await expectRejected({ file: file('ragged.csv', 'id,ts,dt,amount\n1,1,2024-01-01,5\n2,1,2024-01-02,6,x,y\n3\n') }, {}, InvalidInputError, /ragged\.csv/);
+  });
+
+  it('a filter that does not bind is the caller\'s error', async () => {
+    await expect(tm.read(base, { where: 'no_such_column = 1' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(tm.sql('SELEC 1')).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
   it('a malformed JSON file', async () => {
     const json = file('broken.json', '[{"id": 1, "ts": 1, "dt": "2024-01-01", "amount": 3},');
     await expectRejected({ file: json }, {}, InvalidInputError, /broken\.json/);

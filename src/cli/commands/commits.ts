@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { renderTable } from '../output.ts';
+import type { CliContext } from '../main.ts';
+
+const COLUMNS = ['instant', 'action', 'state', 'operation', 'inserted', 'updated', 'deleted', 'files'];
+
+export function registerCommits(program: Command, ctx: CliContext): void {
+  program
+    .command('commits')
+    .description("list a table's timeline: every instant with what each completed write did")
+    .argument('<table-path>', 'base path of the table')
+    .option('--json', 'print the timeline as one JSON array')
+    .action(async (tablePath: string, flags: { json?: boolean }) => {
+      const commits = await ctx.withEngine((tm) => tm.commits(tablePath));
+      if (flags.json) {
+        ctx.io.stdout(JSON.stringify(commits) + '\n');
+        return;
+      }
+      const rows = commits.map((c) => ({
+        instant: c.time,
+        action: c.action,
+        state: c.state,
+        operation: c.operation ?? null,
+        inserted: c.inserted,
+        updated: c.updated,
+        deleted: c.deleted,
+        files: c.filesWritten,
+      }));
+      ctx.io.stdout(renderTable(rows, COLUMNS));
+    });
+}

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { type OutputFormat, columnsOf, renderRows } from '../output.ts';
+import type { CliContext } from '../main.ts';
+import { addFormatOptions } from './read.ts';
+
+const HELP = `
+Tables are addressed with tidemark_scan, which DuckDB sees as a subquery:
+  tidemark_scan('path')                                  latest snapshot
+  tidemark_scan('path', as_of => 'T')                    snapshot as of instant T
+  tidemark_scan('path', since => 'T1', until => 'T2')    records committed in (T1, T2]
+Instants are yyyyMMddHHmmss[SSS] or ISO dates/times (UTC unless they say otherwise).
+
+Example:
+  $ tidemark sql "SELECT dt, count(*) FROM tidemark_scan('/data/orders') GROUP BY dt"`;
+
+export function registerSql(program: Command, ctx: CliContext): void {
+  const command = program
+    .command('sql')
+    .description("run DuckDB SQL in which tables are addressed as tidemark_scan('path' [, as_of => 'T'] [, since => 'T1', until => 'T2'])")
+    .argument('<statement>', 'the SQL statement');
+  addFormatOptions(command)
+    .addHelpText('after', HELP)
+    .action(async (statement: string, flags: { format: OutputFormat; json?: boolean }) => {
+      const { rows, columns } = await ctx.withEngine(async (tm) => {
+        const rows = await tm.sql(statement);
+        if (rows.length > 0) return { rows, columns: columnsOf(rows) };
+        // No row to take the header from: describe the query (statements that are not queries have none).
+        const columns = await tm.duck.describe(await tm.expandSql(statement)).then((c) => [...c.names], () => []);
+        return { rows, columns };
+      });
+      ctx.io.stdout(renderRows(flags.json ? 'jsonl' : flags.format, rows, columns));
+    });
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { TableNotFoundError } from '../../errors.ts';
+import { INPUT_FORMATS, type InputFormat } from '../../engine/input.ts';
+import type { CommitResult } from '../../engine/write.ts';
+import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/write-plan.ts';
+import type { CliContext } from '../main.ts';
+
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+/** The table name for a new table: the base path's directory name, as letters, digits and `_`. */
+export function defaultTableName(basePath: string): string {
+  const name = path.basename(path.resolve(basePath)).replace(/[^A-Za-z0-9_]/g, '_');
+  return name === '' ? 'table' : /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
+interface WriteFlags {
+  input: string;
+  op: WriteOperation;
+  format?: InputFormat;
+  key?: string[];
+  precombine?: string;
+  partitionBy?: string[];
+  hiveStyle?: boolean;
+  name?: string;
+  json?: boolean;
+}
+
+export function registerWrite(program: Command, ctx: CliContext): void {
+  program
+    .command('write')
+    .description('write one batch from a file as one commit; creates the table on first write when --key is given')
+    .argument('<table-path>', 'base path of the table')
+    .requiredOption('-i, --input <file>', 'input file (.parquet, .csv, .json / .jsonl)')
+    .addOption(new Option('--op <operation>', 'write operation').choices(WRITE_OPERATIONS).default('upsert'))
+    .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(INPUT_FORMATS))
+    .option('--key <fields>', 'record key field(s), comma-separated (new table)', list)
+    .option('--precombine <field>', 'ordering field: the larger value wins (new table)')
+    .option('--partition-by <fields>', 'partition field(s), comma-separated (new table)', list)
+    .option('--hive-style', 'hive-style partition paths, field=value (new table)')
+    .option('--name <name>', 'table name (new table; default: the directory name)')
+    .option('--json', 'print the commit result as one JSON object')
+    .action(async (tablePath: string, flags: WriteFlags) => {
+      const create = flags.key === undefined ? undefined : {
+        name: flags.name ?? defaultTableName(tablePath),
+        recordKeyFields: flags.key,
+        precombineField: flags.precombine,
+        partitionFields: flags.partitionBy ?? [],
+        hiveStylePartitioning: flags.hiveStyle === true,
+      };
+      const input = { file: path.resolve(flags.input), ...(flags.format === undefined ? {} : { format: flags.format }) };
+      const result = await ctx.withEngine(async (tm) => {
+        try {
+          return await tm.write(tablePath, input, { operation: flags.op, ...(create === undefined ? {} : { create }) });
+        } catch (error) {
+          if (!(error instanceof TableNotFoundError) || create !== undefined) throw error;
+          throw new TableNotFoundError(`${error.message}; to create it on this write, pass --key (and --precombine / --partition-by as needed)`, { table: error.table });
+        }
+      });
+      ctx.io.stdout(flags.json ? JSON.stringify(result) + '\n' : describeResult(result));
+    });
+}
+
+function describeResult(r: CommitResult): string {
+  const lines = [r.instant === undefined ? `nothing to commit (${r.operation}) on ${r.basePath}` : `committed ${r.instant} (${r.operation}) on ${r.basePath}`];
+  const counts: Array<[string, number]> = [['inserted', r.inserted], ['updated', r.updated], ['deleted', r.deleted], ['skipped as older', r.skippedAsOlder]];
+  if (r.operation === 'delete') counts.push(['not found', r.notFound]);
+  counts.push(['files written', r.filesWritten]);
+  for (const [label, n] of counts) lines.push(`  ${`${label}:`.padEnd(18)}${n}`);
+  for (const f of r.files) lines.push(`    ${f}`);
+  if (r.addedColumns.length > 0) lines.push(`  added columns:    ${r.addedColumns.join(', ')}`);
+  if (r.widenedColumns.length > 0) lines.push(`  widened columns:  ${r.widenedColumns.join(', ')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,70 @@
+/**
+ * Renderers of result rows: an aligned text table, JSON lines and CSV (RFC 4180). Values follow the
+ * rules of `json-values.ts`; every renderer returns text ending in a newline (or nothing).
+ */
+import { DuckDBDecimalValue } from '@duckdb/node-api';
+import { rowToJson, toText } from './json-values.ts';
+
+export const OUTPUT_FORMATS = ['table', 'jsonl', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+type Row = Readonly<Record<string, unknown>>;
+
+/** Cells longer than this are cut with `…` in the table format. */
+export const MAX_CELL_WIDTH = 60;
+
+/** Renders rows in `format`; `columns` gives the header (needed when there are no rows). */
+export function renderRows(format: OutputFormat, rows: ReadonlyArray<Row>, columns: ReadonlyArray<string> = columnsOf(rows)): string {
+  if (format === 'jsonl') return renderJsonl(rows);
+  if (format === 'csv') return renderCsv(rows, columns);
+  return renderTable(rows, columns);
+}
+
+/** The column names of the first row. */
+export function columnsOf(rows: ReadonlyArray<Row>): string[] {
+  return rows.length === 0 ? [] : Object.keys(rows[0]!);
+}
+
+/** One JSON object per line. */
+export function renderJsonl(rows: ReadonlyArray<Row>): string {
+  return rows.map((r) => JSON.stringify(rowToJson(r)) + '\n').join('');
+}
+
+/** CSV with a header row; fields with a comma, quote, CR or LF are quoted, quotes doubled; NULL is empty. */
+export function renderCsv(rows: ReadonlyArray<Row>, columns: ReadonlyArray<string>): string {
+  if (columns.length === 0) return '';
+  const line = (cells: ReadonlyArray<string>): string => cells.map(csvField).join(',') + '\r\n';
+  return line(columns) + rows.map((r) => line(columns.map((c) => toText(r[c]) ?? ''))).join('');
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** An aligned table: header, rule, rows (numbers right-aligned, NULL shown as `NULL`), then the row count. */
+export function renderTable(rows: ReadonlyArray<Row>, columns: ReadonlyArray<string>): string {
+  if (columns.length === 0) return `(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+  const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => isNumeric(r[c])));
+  const widths = columns.map((c, i) => Math.max(cellText(c).length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: ReadonlyArray<string>): string =>
+    row
+      .map((text, i) => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd() + '\n';
+  const header = line(columns.map(cellText));
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ') + '\n';
+  const footer = `(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+  return header + rule + cells.map(line).join('') + footer;
+}
+
+function cellText(value: unknown): string {
+  const text = toText(value);
+  if (text === null) return 'NULL';
+  const flat = text.replace(/\r\n|\r|\n/g, '\\n').replace(/\t/g, ' ');
+  return flat.length > MAX_CELL_WIDTH ? `${flat.slice(0, MAX_CELL_WIDTH - 1)}…` : flat;
+}
+
+function isNumeric(value: unknown): boolean {
+  return value === null || value === undefined || typeof value === 'number' || typeof value === 'bigint' || value instanceof DuckDBDecimalValue;
+}

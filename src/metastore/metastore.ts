@@ -1,0 +1,108 @@
+/**
+ * The metastore port: a registry of tables and the pipeline run log (`pipeline_log`). Adapters:
+ * `knex-metastore.ts` over PostgreSQL (a server, or embedded PGlite under the warehouse). Engine
+ * code never needs it: tables are readable by path alone; the registry adds names and the log adds
+ * watermarks.
+ */
+
+/** Run states, in the order a run moves through them. */
+export const RUN_STATUSES = ['RUNNING', 'SUCCESS', 'FAILED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** A table known by name (`database.name`). */
+export interface RegisteredTable {
+  readonly database: string;
+  readonly name: string;
+  readonly basePath: string;
+  readonly recordKeyFields: ReadonlyArray<string>;
+  readonly precombineField: string | null;
+  readonly partitionFields: ReadonlyArray<string>;
+  readonly tableType: string;
+  /** Avro schema JSON of the data columns, as last seen. */
+  readonly schema: string | null;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly latestInstant: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What registering a table takes (timestamps are the store's). */
+export type TableRegistration = Omit<RegisteredTable, 'createdAt' | 'updatedAt'>;
+
+/** One run of a pipeline: a `pipeline_log` row. */
+export interface PipelineRun {
+  readonly runId: string;
+  readonly pipelineName: string;
+  readonly targetTable: string;
+  readonly status: RunStatus;
+  /** Window start (exclusive); null for a first, full load. Template column `last_run_timestamp`. */
+  readonly lastRunTimestamp: Date | null;
+  /** Window end (inclusive): the watermark a SUCCESS advances to. Template column `current_run_timestamp`. */
+  readonly currentRunTimestamp: Date;
+  readonly recordsProcessed: number;
+  readonly recordsRead: number;
+  readonly recordsInserted: number;
+  readonly recordsUpdated: number;
+  readonly recordsDeleted: number;
+  readonly recordsSkippedOlder: number;
+  readonly recordsRejected: number;
+  readonly commitInstant: string | null;
+  readonly startedAt: Date;
+  readonly endedAt: Date | null;
+  readonly processingTimeSeconds: number | null;
+  readonly errorMessage: string | null;
+}
+
+/** The outcome that closes a run. */
+export type RunOutcome = Pick<
+  PipelineRun,
+  | 'status'
+  | 'recordsProcessed'
+  | 'recordsRead'
+  | 'recordsInserted'
+  | 'recordsUpdated'
+  | 'recordsDeleted'
+  | 'recordsSkippedOlder'
+  | 'recordsRejected'
+  | 'commitInstant'
+  | 'endedAt'
+  | 'processingTimeSeconds'
+  | 'errorMessage'
+>;
+
+/** Which runs to list. */
+export interface RunQuery {
+  readonly pipelineName?: string;
+  /** Runs started at or after this time. */
+  readonly since?: Date;
+  readonly status?: RunStatus;
+}
+
+/** The metastore operations Tidemark needs. */
+export interface Metastore {
+  /** Brings the schema to the latest migration (idempotent). */
+  migrate(): Promise<void>;
+
+  /** Registers a table, or updates the registration of the same `database.name`. */
+  registerTable(table: TableRegistration): Promise<RegisteredTable>;
+  getTable(database: string, name: string): Promise<RegisteredTable | undefined>;
+  listTables(): Promise<RegisteredTable[]>;
+  /** Records the latest completed instant (and schema) of a table after a commit. */
+  updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<void>;
+
+  /** Inserts a RUNNING run. */
+  startRun(run: Omit<PipelineRun, keyof RunOutcome>): Promise<void>;
+  /** Closes a run as SUCCESS or FAILED. */
+  finishRun(runId: string, outcome: RunOutcome): Promise<void>;
+  /** The latest SUCCESS run of a pipeline, by window end. */
+  lastSuccess(pipelineName: string): Promise<PipelineRun | undefined>;
+  runs(query?: RunQuery): Promise<PipelineRun[]>;
+
+  /**
+   * Runs `fn` holding an exclusive lock named `key` (a PostgreSQL advisory lock held on one
+   * connection); resolves to `{ acquired: false }` at once when another session holds it.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+
+  close(): Promise<void>;
+}

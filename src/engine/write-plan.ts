@@ -12,7 +12,7 @@ import type { TableConfig } from '../table/table-config.ts';
 import { type TableState, visibleSlices } from './table-state.ts';
 import path from 'node:path';
 
-export const WRITE_OPERATIONS = ['upsert', 'insert', 'bulk_insert', 'delete'] as const;
+export const WRITE_OPERATIONS = ['upsert', 'insert', 'bulk_insert', 'delete', 'insert_overwrite_table'] as const;
 export type WriteOperation = (typeof WRITE_OPERATIONS)[number];
 
 /** One file group the write produces a new slice of. */
@@ -37,6 +37,10 @@ export interface WritePlan {
   readonly skippedAsOlder: number;
   /** Deletes of keys the table does not hold. */
   readonly notFound: number;
+  /** Updates dropped because the stored version is identical (with `dropUnchanged`). */
+  readonly unchanged: number;
+  /** File groups an overwrite replaces, by partition (empty for other operations). */
+  readonly replaced: Readonly<Record<string, ReadonlyArray<string>>>;
   readonly changes: string;
   readonly inserts: string;
 }
@@ -50,6 +54,10 @@ interface PlanArgs {
   readonly batch: string;
   /** Prefix for the plan's table names. */
   readonly prefix: string;
+  /** Drops updates whose ordering value and every column equal the stored version. */
+  readonly dropUnchanged?: boolean;
+  /** The data columns (for `dropUnchanged`). */
+  readonly columns?: ReadonlyArray<string>;
 }
 
 /** Deduplicates the batch, locates stored keys, classifies and assigns every change. */
@@ -80,27 +88,28 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   };
   for (const s of candidates) addGroup(s.partitionPath, s.fileId, s.baseFile);
 
+  const files = candidates.map((s) => path.join(args.state!.basePath, s.baseFile.path));
   if (candidates.length > 0) {
-    const basePath = args.state!.basePath;
-    const files = candidates.map((s) => path.join(basePath, s.baseFile.path));
     const map = candidates.map((s, i) => `(${sqlString(files[i]!)}, ${i}, ${sqlString(s.partitionPath)})`).join(', ');
+    await duck.run(`CREATE TABLE ${prefix}fgmap AS SELECT * FROM (VALUES ${map}) f(path, fg, pp)`);
     await duck.run(`CREATE TABLE ${prefix}existing AS
       SELECT e._hoodie_record_key AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
       FROM read_parquet(${sqlStringList(files)}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false) e
-      JOIN (VALUES ${map}) f(path, fg, pp) ON e.filename = f.path
+      JOIN ${prefix}fgmap f ON e.filename = f.path
       WHERE e._hoodie_record_key IN (SELECT __tm_rk FROM ${dedup})`);
   } else {
     await duck.run(`CREATE TABLE ${prefix}existing (rk VARCHAR, ord INTEGER, pos BIGINT, fg INTEGER, pp VARCHAR)`);
   }
   const older = operation === 'upsert' && ord !== undefined ? `WHEN d.${ord} < e.ord THEN 'older'` : '';
   const kind =
-    operation === 'insert' || operation === 'bulk_insert'
+    operation === 'insert' || operation === 'bulk_insert' || operation === 'insert_overwrite_table'
       ? `CASE WHEN d.__tm_del THEN 'ignored' ELSE 'insert' END`
       : `CASE WHEN e.fg IS NULL THEN (CASE WHEN d.__tm_del THEN 'absent' ELSE 'insert' END) ${older}
               WHEN d.__tm_del THEN 'delete' ELSE 'update' END`;
   await duck.run(`CREATE TABLE ${changes} AS
-    SELECT d.*, e.fg AS __tm_fg, e.pos AS __tm_pos, ${kind} AS __tm_kind
+    SELECT d.*, e.fg AS __tm_fg, e.pos AS __tm_pos, e.ord AS __tm_stored_ord, ${kind} AS __tm_kind
     FROM ${dedup} d LEFT JOIN ${prefix}existing e ON e.rk = d.__tm_rk AND e.pp = d.__tm_pp`);
+  const unchanged = args.dropUnchanged && candidates.length > 0 ? await markUnchanged(duck, changes, prefix, files, ord, args.columns ?? []) : 0;
 
   const counts = await duck.rows(`SELECT __tm_kind AS kind, __tm_fg AS fg, __tm_pp AS pp, count(*) AS n FROM ${changes} GROUP BY ALL`);
   const perGroup = new Map<number, { updates: number; deletes: number }>();
@@ -108,8 +117,8 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   const totals = { insert: 0, update: 0, delete: 0, older: 0, absent: 0 };
   for (const r of counts) {
     const n = Number(r.n);
-    const k = String(r.kind) as keyof typeof totals | 'ignored';
-    if (k === 'ignored') continue;
+    const k = String(r.kind) as keyof typeof totals | 'ignored' | 'unchanged';
+    if (k === 'ignored' || k === 'unchanged') continue;
     totals[k] += n;
     if (k === 'insert') insertsPerPartition.set(String(r.pp), (insertsPerPartition.get(String(r.pp)) ?? 0) + n);
     if (k === 'update' || k === 'delete') {
@@ -122,7 +131,8 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
 
   // Inserts: small file groups of the partition first (not for bulk_insert), then new file groups.
   const avgRecordSize = args.state === undefined ? averageRecordSize([], config.smallFileLimit) : averageRecordSize(commitTotals(args.state), config.smallFileLimit);
-  const rules = { smallFileLimit: operation === 'bulk_insert' ? 0 : config.smallFileLimit, maxFileSize: config.maxFileSize, avgRecordSize };
+  const fresh = operation === 'bulk_insert' || operation === 'insert_overwrite_table';
+  const rules = { smallFileLimit: fresh ? 0 : config.smallFileLimit, maxFileSize: config.maxFileSize, avgRecordSize };
   const ranges: string[] = [];
   const insertsPerGroup = new Map<number, number>();
   for (const [pp, n] of [...insertsPerPartition].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -160,9 +170,39 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     deleted: totals.delete,
     skippedAsOlder: totals.older,
     notFound: totals.absent,
+    unchanged,
+    replaced: operation === 'insert_overwrite_table' ? replacedGroups(slices) : {},
     changes,
     inserts,
   };
+}
+
+/** Every live file group, by partition: what an overwrite of the whole table replaces. */
+function replacedGroups(slices: ReadonlyArray<{ partitionPath: string; fileId: string }>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of slices) (out[s.partitionPath] ??= []).push(s.fileId);
+  return out;
+}
+
+/**
+ * Re-classifies as `unchanged` the updates whose ordering value and every column equal the stored
+ * copy, so replaying a window (a pipeline's lookback, a rerun) rewrites nothing. Reads the full rows
+ * of only the matched positions.
+ */
+async function markUnchanged(duck: DuckSession, changes: string, prefix: string, files: ReadonlyArray<string>, ord: string | undefined, columns: ReadonlyArray<string>): Promise<number> {
+  const stored = `read_parquet(${sqlStringList(files)}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
+  const present = new Set((await duck.describe(`SELECT * FROM ${stored}`)).names);
+  const same = columns.map((c) => (present.has(c) ? `c.${sqlIdent(c)} IS NOT DISTINCT FROM s.${sqlIdent(c)}` : `c.${sqlIdent(c)} IS NULL`));
+  const sameOrder = ord === undefined ? 'true' : `c.${ord} IS NOT DISTINCT FROM c.__tm_stored_ord`;
+  await duck.run(`CREATE TABLE ${prefix}same AS
+    SELECT c.__tm_rk, c.__tm_fg, c.__tm_pos FROM ${changes} c
+    JOIN ${prefix}fgmap f ON f.fg = c.__tm_fg
+    JOIN ${stored} s ON s.filename = f.path AND s.file_row_number = c.__tm_pos
+    WHERE c.__tm_kind = 'update' AND ${sameOrder} AND ${same.length === 0 ? 'true' : same.join(' AND ')}`);
+  await duck.run(`UPDATE ${changes} SET __tm_kind = 'unchanged'
+    WHERE (__tm_rk, __tm_fg, __tm_pos) IN (SELECT (__tm_rk, __tm_fg, __tm_pos) FROM ${prefix}same)`);
+  const [r] = await duck.rows(`SELECT count(*) AS n FROM ${prefix}same`);
+  return Number(r!.n);
 }
 
 /** Bytes and records written by each completed write, newest first. */

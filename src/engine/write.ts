@@ -37,6 +37,11 @@ export interface WriteOptions {
   readonly create?: NewTableOptions;
   /** Added to the commit's `extraMetadata` (pipelines record their window here). */
   readonly extraMetadata?: Readonly<Record<string, string>>;
+  /**
+   * Drops updates whose ordering value and every column equal the stored version, so replaying a
+   * window writes nothing (Hudi itself rewrites such ties; pipelines set this).
+   */
+  readonly dropUnchanged?: boolean;
 }
 
 /** What a write did. `instant` is undefined when there was nothing to commit. */
@@ -50,6 +55,10 @@ export interface CommitResult {
   readonly skippedAsOlder: number;
   /** Deletes of keys the table does not hold. */
   readonly notFound: number;
+  /** Updates identical to the stored version, dropped (with `dropUnchanged`). */
+  readonly unchanged: number;
+  /** File groups an `insert_overwrite_table` replaced. */
+  readonly replacedFileGroups: number;
   readonly filesWritten: number;
   readonly files: ReadonlyArray<string>;
   readonly addedColumns: ReadonlyArray<string>;
@@ -61,6 +70,7 @@ const OPERATION_TYPES: Record<WriteOperation, OperationType> = {
   insert: 'INSERT',
   bulk_insert: 'BULK_INSERT',
   delete: 'DELETE',
+  insert_overwrite_table: 'INSERT_OVERWRITE_TABLE',
 };
 
 let writeCounter = 0;
@@ -112,7 +122,16 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
     requireOrdering: !keysOnly,
     ctx: ctxInfo,
   });
-  const plan = await planWrite({ duck, state, config, operation: options.operation, batch: `${prefix}batch`, prefix });
+  const plan = await planWrite({
+    duck,
+    state,
+    config,
+    operation: options.operation,
+    batch: `${prefix}batch`,
+    prefix,
+    dropUnchanged: options.dropUnchanged ?? false,
+    columns: resolved.schema.map((f) => f.name),
+  });
   const result = {
     basePath,
     operation: options.operation,
@@ -121,21 +140,23 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
     deleted: plan.deleted,
     skippedAsOlder: plan.skippedAsOlder,
     notFound: plan.notFound,
+    unchanged: plan.unchanged,
+    replacedFileGroups: Object.values(plan.replaced).reduce((n, ids) => n + ids.length, 0),
     addedColumns: state === undefined ? [] : resolved.added,
     widenedColumns: resolved.widened,
   };
   if (state === undefined) await createTable(ctx, basePath, { ...options.create!, schema: resolved.schema });
-  if (plan.groups.length === 0) return { ...result, instant: undefined, filesWritten: 0, files: [] };
+  if (plan.groups.length === 0 && result.replacedFileGroups === 0) return { ...result, instant: undefined, filesWritten: 0, files: [] };
 
   const instant = nextInstantTime(ctx.clock.now(), state?.timeline.lastInstantTime());
-  const pending = new PendingCommit(store, basePath, instant);
+  const pending = new PendingCommit(store, basePath, instant, options.operation === 'insert_overwrite_table' ? 'replacecommit' : 'commit');
   const extraMetadata = { ...(options.extraMetadata ?? {}), schema: avroSchemaJson(config.name, resolved.schema) };
   const operationType = OPERATION_TYPES[options.operation];
   await pending.request();
   try {
     await pending.inflight(planMetadata(plan, extraMetadata, operationType));
     const written = await writeFiles(ctx, pending, plan, resolved.schema, table, prefix);
-    await pending.complete(commitMetadata(written, extraMetadata, operationType));
+    await pending.complete(commitMetadata(written, extraMetadata, operationType, plan.replaced));
     return { ...result, instant, filesWritten: written.length, files: written.map((w) => w.path) };
   } catch (error) {
     await pending.abort();
@@ -219,7 +240,12 @@ function planMetadata(plan: WritePlan, extraMetadata: Record<string, string>, op
   return { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
 }
 
-function commitMetadata(written: ReadonlyArray<WrittenFile>, extraMetadata: Record<string, string>, operationType: OperationType): CommitMetadata {
+function commitMetadata(
+  written: ReadonlyArray<WrittenFile>,
+  extraMetadata: Record<string, string>,
+  operationType: OperationType,
+  replaced: Readonly<Record<string, ReadonlyArray<string>>>,
+): CommitMetadata {
   const stats: Record<string, WriteStat[]> = {};
   for (const w of written) {
     (stats[w.group.partitionPath] ??= []).push({
@@ -236,5 +262,6 @@ function commitMetadata(written: ReadonlyArray<WrittenFile>, extraMetadata: Reco
       runtimeStats: { totalScanTime: 0, totalUpsertTime: 0, totalCreateTime: 0 },
     });
   }
-  return { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
+  const metadata = { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
+  return Object.keys(replaced).length === 0 && operationType !== 'INSERT_OVERWRITE_TABLE' ? metadata : { ...metadata, partitionToReplaceFileIds: replaced };
 }

@@ -145,4 +145,33 @@ describe('writes', () => {
     expect(up.updated).toBe(2);
     expect((await tm.read(base, { columns: ['v'] })).map((r) => r.v)).toEqual(['c', 'c']);
   });
+
+  it('dropUnchanged makes a replay of the same rows a no-op, but a change with the same ordering value still lands', async () => {
+    const base = path.join(dir, 'replay');
+    const rows = [{ id: 1, ts: 5, v: 'a' }, { id: 2, ts: 5, v: 'b' }];
+    await tm.upsert(base, { rows }, { create: { name: 'replay', recordKeyFields: ['id'], precombineField: 'ts' } });
+    const replay = await tm.upsert(base, { rows }, { dropUnchanged: true });
+    expect([replay.instant, replay.unchanged, replay.updated]).toEqual([undefined, 2, 0]);
+    const corrected = await tm.upsert(base, { rows: [{ id: 1, ts: 5, v: 'a' }, { id: 2, ts: 5, v: 'B' }] }, { dropUnchanged: true });
+    expect([corrected.unchanged, corrected.updated]).toEqual([1, 1]);
+    const tie = await tm.upsert(base, { rows: [{ id: 1, ts: 5, v: 'a' }] });
+    expect(tie.updated).toBe(1); // Hudi's own rule: ties go to the incoming record
+  });
+
+  it('insert_overwrite_table replaces every file group in one replacecommit', async () => {
+    const base = path.join(dir, 'overwrite');
+    const create = { name: 'overwrite', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1, p: 'x' }, { id: 2, ts: 1, p: 'y' }] }, { create });
+    const over = await tm.write(base, { rows: [{ id: 3, ts: 1, p: 'x' }] }, { operation: 'insert_overwrite_table' });
+    expect(over.replacedFileGroups).toBe(2);
+    expect(fs.existsSync(path.join(base, `.hoodie/${over.instant}.replacecommit`))).toBe(true);
+    const meta = JSON.parse(fs.readFileSync(path.join(base, `.hoodie/${over.instant}.replacecommit`), 'utf8'));
+    expect(meta.operationType).toBe('INSERT_OVERWRITE_TABLE');
+    expect(Object.keys(meta.partitionToReplaceFileIds).sort()).toEqual(['x', 'y']);
+    expect((await tm.read(base, { columns: ['id'] })).map((r) => Number(r.id))).toEqual([3]);
+    expect((await tm.read(base, { asOf: first.instant!, columns: ['id'] })).map((r) => Number(r.id)).sort()).toEqual([1, 2]);
+    expect((await tm.read(base, { since: first.instant!, columns: ['id'] })).map((r) => Number(r.id))).toEqual([3]);
+    const after = await tm.upsert(base, { rows: [{ id: 3, ts: 2, p: 'x' }, { id: 4, ts: 1, p: 'y' }] });
+    expect([after.updated, after.inserted]).toEqual([1, 1]);
+  });
 });

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'INVALID_INSTANT',
   'COMMIT_CONFLICT',
   'STORAGE',
+  'METASTORE',
+  'METASTORE_IN_USE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -110,6 +112,20 @@ export class CommitConflictError extends TidemarkError {
 export class StorageError extends TidemarkError {
   constructor(message: string, context: ErrorContext = {}) {
     super('STORAGE', message, context);
+  }
+}
+
+/** Talking to the metastore (PostgreSQL or embedded PGlite) failed; the adapter's error is the `cause`. */
+export class MetastoreError extends TidemarkError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('METASTORE', message, context);
+  }
+}
+
+/** The embedded metastore of a warehouse is open in another process (PGlite allows one). */
+export class MetastoreInUseError extends TidemarkError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('METASTORE_IN_USE', message, context);
   }
 }
 

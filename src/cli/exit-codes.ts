@@ -1,6 +1,7 @@
 /**
  * The CLI's exit codes and error messages. One map from Tidemark error codes to exit codes:
- *   0 ok, 1 runtime failure, 2 usage or bad input, 3 table missing or unreadable, 4 commit conflict.
+ *   0 ok, 1 runtime failure (or a failed pipeline run), 2 usage or bad input, 3 table missing or
+ *   unreadable, 4 conflict with another writer (commit conflict, embedded metastore in use).
  * Errors print as `tidemark: <message>` plus one `caused by: <message>` line per cause (unless the
  * message above already quotes it); stack traces only with TIDEMARK_DEBUG=1.
  */
@@ -23,7 +24,9 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   TABLE_FORMAT: EXIT_TABLE,
   UNSUPPORTED_TABLE_VERSION: EXIT_TABLE,
   COMMIT_CONFLICT: EXIT_CONFLICT,
+  METASTORE_IN_USE: EXIT_CONFLICT,
   STORAGE: EXIT_FAILURE,
+  METASTORE: EXIT_FAILURE,
 };
 
 /** The exit code of a thrown value: by its Tidemark code, else 1. */

@@ -35,15 +35,17 @@ export function describeInput(input: WriteInput): string {
   return 'rows' in input ? `${input.rows.length} rows given in code` : 'the input query';
 }
 
-function readerSql(file: string, format: InputFormat): string {
-  const f = sqlString(file);
-  if (format === 'parquet') return `read_parquet(${f}, hive_partitioning = false)`;
+/** A DuckDB table function reading `files` (one or more, same format; columns united by name). */
+export function readFilesSql(files: ReadonlyArray<string>, format: InputFormat): string {
+  const f = files.length === 1 ? sqlString(files[0]!) : `[${files.map(sqlString).join(', ')}]`;
+  const union = files.length > 1 ? ', union_by_name = true' : '';
+  if (format === 'parquet') return `read_parquet(${f}, hive_partitioning = false${union})`;
   if (format === 'csv') {
     // The dialect is pinned: left to sniff, DuckDB reads a broken file as one text column instead of failing.
-    const delim = path.extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
-    return `read_csv(${f}, header = true, delim = '${delim}', quote = '"', escape = '"', strict_mode = true)`;
+    const delim = path.extname(files[0] ?? '').toLowerCase() === '.tsv' ? '\t' : ',';
+    return `read_csv(${f}, header = true, delim = '${delim}', quote = '"', escape = '"', strict_mode = true${union})`;
   }
-  return `read_json(${f}, format = 'auto')`;
+  return `read_json(${f}, format = 'auto'${union})`;
 }
 
 /** Values JSON cannot carry become strings DuckDB can cast back (bigint beyond 2^53, dates). */
@@ -104,7 +106,7 @@ export async function stageInput(
       throw new InvalidInputError(`input file ${input.file} does not exist (writing table ${table})`, { table, file: input.file });
     }
     if (format === 'json') await checkJsonArrayClosed(store, input.file, table);
-    await from(readerSql(input.file, format), `input file ${input.file} as ${format}`);
+    await from(readFilesSql([input.file], format), `input file ${input.file} as ${format}`);
     return;
   }
   if ('query' in input) {

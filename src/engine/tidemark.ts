@@ -116,9 +116,12 @@ export class Tidemark {
     return this.run(await this.readSql(basePath, options), `reading ${basePath}`);
   }
 
-  /** Runs SQL in which tables are addressed as `tidemark_scan('path', ...)`. */
-  async sql(statement: string): Promise<Record<string, unknown>[]> {
-    return this.run(await this.expandSql(statement), 'the SQL statement');
+  /**
+   * Runs SQL in which tables are addressed as `tidemark_scan('path', ...)`; `resolve` maps each
+   * address to a base path first (the CLI resolves registered names with it).
+   */
+  async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Record<string, unknown>[]> {
+    return this.run(await this.expandSql(statement, resolve), 'the SQL statement');
   }
 
   /** Runs a query, telling the user's mistakes (parse, bind, catalog errors) from failures of the files. */
@@ -135,8 +138,8 @@ export class Tidemark {
   }
 
   /** The statement with every `tidemark_scan` call replaced by its read. */
-  async expandSql(statement: string): Promise<string> {
-    return rewriteScans(statement, async (call) => this.readSql(call.path, call.options));
+  async expandSql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<string> {
+    return rewriteScans(statement, async (call) => this.readSql(resolve === undefined ? call.path : await resolve(call.path), call.options));
   }
 
   /**

@@ -98,7 +98,9 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
       JOIN ${prefix}fgmap f ON e.filename = f.path
       WHERE e._hoodie_record_key IN (SELECT __tm_rk FROM ${dedup})`);
   } else {
-    await duck.run(`CREATE TABLE ${prefix}existing (rk VARCHAR, ord INTEGER, pos BIGINT, fg INTEGER, pp VARCHAR)`);
+    // Typed like the batch's ordering column, so comparisons bind the same as with stored rows.
+    await duck.run(`CREATE TABLE ${prefix}existing AS
+      SELECT NULL::VARCHAR AS rk, ${ord === undefined ? 'NULL' : ord} AS ord, NULL::BIGINT AS pos, NULL::INTEGER AS fg, NULL::VARCHAR AS pp FROM ${dedup} LIMIT 0`);
   }
   const older = operation === 'upsert' && ord !== undefined ? `WHEN d.${ord} < e.ord THEN 'older'` : '';
   const kind =

@@ -18,11 +18,15 @@ export interface FileStore {
   readText(path: string): Promise<string>;
   /** Writes through a temporary file and a rename, after fsync. */
   writeAtomic(path: string, content: string | Uint8Array): Promise<void>;
+  /** Appends to a file, creating it when absent (no atomicity: for scratch files). */
+  append(path: string, content: string): Promise<void>;
   /** Creates a new file; fails with `FileExistsError` if it exists. */
   createExclusive(path: string, content: string | Uint8Array): Promise<void>;
   /** Entries of a directory; empty when it does not exist. */
   list(dir: string): Promise<FileEntry[]>;
   size(path: string): Promise<number>;
+  /** Size and modification time; undefined when the file does not exist. */
+  stat(path: string): Promise<{ size: number; modifiedMs: number } | undefined>;
   /** Up to `length` bytes from `offset` (fewer at the end of the file). */
   readBytes(path: string, offset: number, length: number): Promise<Uint8Array>;
   mkdirs(dir: string): Promise<void>;

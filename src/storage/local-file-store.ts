@@ -57,6 +57,14 @@ export class LocalFileStore implements FileStore {
     }
   }
 
+  async append(file: string, content: string): Promise<void> {
+    try {
+      await fs.appendFile(file, content);
+    } catch (error) {
+      throw wrap('appending to', file, error);
+    }
+  }
+
   async createExclusive(file: string, content: string | Uint8Array): Promise<void> {
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
@@ -94,6 +102,16 @@ export class LocalFileStore implements FileStore {
     try {
       return (await fs.stat(file)).size;
     } catch (error) {
+      throw wrap('reading', file, error);
+    }
+  }
+
+  async stat(file: string): Promise<{ size: number; modifiedMs: number } | undefined> {
+    try {
+      const st = await fs.stat(file);
+      return { size: st.size, modifiedMs: st.mtimeMs };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw wrap('reading', file, error);
     }
   }

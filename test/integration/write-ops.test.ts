@@ -174,4 +174,19 @@ describe('writes', () => {
     const after = await tm.upsert(base, { rows: [{ id: 3, ts: 2, p: 'x' }, { id: 4, ts: 1, p: 'y' }] });
     expect([after.updated, after.inserted]).toEqual([1, 1]);
   });
+
+  it('orders versions by a timestamp precombine field, within the batch and against stored rows', async () => {
+    const base = path.join(dir, 'ts-order');
+    const create = { name: 'ts_order', recordKeyFields: ['id'], precombineField: 'updated_at' };
+    // 11:00+02 is 09:00Z: earlier than 10:00Z although its wall clock reads later. Time zones compare as instants.
+    const first = await tm.upsert(base, { query: `SELECT 1 AS id, TIMESTAMPTZ '2024-01-01 10:00:00+00' AS updated_at, 'a' AS v UNION ALL SELECT 1, TIMESTAMPTZ '2024-01-01 11:00:00+02', 'b'` }, { create });
+    expect(first.inserted).toBe(1);
+    expect((await tm.read(base, { columns: ['v'] }))[0]!.v).toBe('a');
+    const late = await tm.upsert(base, { query: `SELECT 1 AS id, TIMESTAMP '2024-01-01 09:30:00' AS updated_at, 'late' AS v` });
+    expect(late.skippedAsOlder).toBe(1);
+    const newer = await tm.upsert(base, { rows: [{ id: 1, updated_at: '2024-01-01T10:00:00.000001Z', v: 'c' }] });
+    expect(newer.updated).toBe(1);
+    const [row] = await tm.read(base, { columns: ['v', 'updated_at'] });
+    expect(row!.v).toBe('c');
+  });
 });

@@ -8,10 +8,11 @@ export function registerCommits(program: Command, ctx: CliContext): void {
   program
     .command('commits')
     .description("list a table's timeline: every instant with what each completed write did")
-    .argument('<table-path>', 'base path of the table')
+    .argument('<table>', 'base path of the table, or its registered name (sales.orders)')
     .option('--json', 'print the timeline as one JSON array')
     .action(async (tablePath: string, flags: { json?: boolean }) => {
-      const commits = await ctx.withEngine((tm) => tm.commits(tablePath));
+      const base = await ctx.tablePath(tablePath);
+      const commits = await ctx.withEngine((tm) => tm.commits(base));
       if (flags.json) {
         ctx.io.stdout(JSON.stringify(commits) + '\n');
         return;

@@ -33,7 +33,7 @@ export function registerRead(program: Command, ctx: CliContext): void {
   const command = program
     .command('read')
     .description('read a table: the latest snapshot, a snapshot as of an instant, or the records changed in (since, until]')
-    .argument('<table-path>', 'base path of the table')
+    .argument('<table>', 'base path of the table, or its registered name (sales.orders)')
     .option('--as-of <instant>', 'snapshot as of an instant (yyyyMMddHHmmss[SSS] or ISO date/time)')
     .option('--since <instant>', 'incremental: records committed after this instant (0 = the beginning)')
     .option('--until <instant>', 'incremental: records committed up to this instant (default: the latest)')
@@ -49,10 +49,11 @@ export function registerRead(program: Command, ctx: CliContext): void {
       ...(flags.where === undefined ? {} : { where: flags.where }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
     };
+    const base = await ctx.tablePath(tablePath);
     const { rows, columns } = await ctx.withEngine(async (tm) => {
-      const rows = await tm.read(tablePath, options);
+      const rows = await tm.read(base, options);
       // An empty result has no row to take the header from; ask DuckDB for the columns instead.
-      const columns = rows.length > 0 ? columnsOf(rows) : (await tm.duck.describe(await tm.readSql(tablePath, options))).names;
+      const columns = rows.length > 0 ? columnsOf(rows) : (await tm.duck.describe(await tm.readSql(base, options))).names;
       return { rows, columns };
     });
     ctx.io.stdout(renderRows(flags.json ? 'jsonl' : flags.format, rows, columns));

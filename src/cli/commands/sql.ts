@@ -22,7 +22,7 @@ export function registerSql(program: Command, ctx: CliContext): void {
     .addHelpText('after', HELP)
     .action(async (statement: string, flags: { format: OutputFormat; json?: boolean }) => {
       const { rows, columns } = await ctx.withEngine(async (tm) => {
-        const rows = await tm.sql(statement);
+        const rows = await tm.sql(statement, (p) => ctx.tablePath(p));
         if (rows.length > 0) return { rows, columns: columnsOf(rows) };
         // No row to take the header from: describe the query (statements that are not queries have none).
         const columns = await tm.duck.describe(await tm.expandSql(statement)).then((c) => [...c.names], () => []);

@@ -5,6 +5,10 @@ import { INPUT_FORMATS, type InputFormat } from '../../engine/input.ts';
 import type { CommitResult } from '../../engine/write.ts';
 import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/write-plan.ts';
 import type { CliContext } from '../main.ts';
+import type { Tidemark } from '../../engine/tidemark.ts';
+import type { NewTableOptions } from '../../table/table-config.ts';
+import { registerTableState } from '../../pipeline/context.ts';
+import { isTableName } from '../table-names.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
@@ -30,7 +34,7 @@ export function registerWrite(program: Command, ctx: CliContext): void {
   program
     .command('write')
     .description('write one batch from a file as one commit; creates the table on first write when --key is given')
-    .argument('<table-path>', 'base path of the table')
+    .argument('<table>', 'base path of the table, or its registered name (sales.orders)')
     .requiredOption('-i, --input <file>', 'input file (.parquet, .csv, .json / .jsonl)')
     .addOption(new Option('--op <operation>', 'write operation').choices(WRITE_OPERATIONS).default('upsert'))
     .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(INPUT_FORMATS))
@@ -49,14 +53,27 @@ export function registerWrite(program: Command, ctx: CliContext): void {
         hiveStylePartitioning: flags.hiveStyle === true,
       };
       const input = { file: path.resolve(flags.input), ...(flags.format === undefined ? {} : { format: flags.format }) };
-      const result = await ctx.withEngine(async (tm) => {
+      const write = async (tm: Tidemark, base: string, options: Partial<NewTableOptions> = {}): Promise<CommitResult> => {
         try {
-          return await tm.write(tablePath, input, { operation: flags.op, ...(create === undefined ? {} : { create }) });
+          return await tm.write(base, input, { operation: flags.op, ...(create === undefined ? {} : { create: { ...create, ...options } }) });
         } catch (error) {
           if (!(error instanceof TableNotFoundError) || create !== undefined) throw error;
           throw new TableNotFoundError(`${error.message}; to create it on this write, pass --key (and --precombine / --partition-by as needed)`, { table: error.table });
         }
-      });
+      };
+      const result = isTableName(tablePath)
+        ? await ctx.withSession(async (session) => {
+            // A registered name writes to its table; an unregistered one creates `<warehouse>/<db>/<name>` and registers it.
+            const [database, name] = tablePath.split('.') as [string, string];
+            const registered = await session.metastore.getTable(database, name);
+            const base = registered?.basePath ?? path.join(session.config.warehouse, database, name);
+            const r = await write(session.engine, base, { database, name: flags.name ?? name });
+            const state = await session.engine.table(base);
+            if (registered === undefined) await registerTableState(session.context, tablePath, state);
+            else if (r.instant !== undefined) await session.metastore.updateTableState(database, name, r.instant, state.commits.get(r.instant)?.extraMetadata.schema ?? null);
+            return r;
+          })
+        : await ctx.withEngine((tm) => write(tm, tablePath));
       ctx.io.stdout(flags.json ? JSON.stringify(result) + '\n' : describeResult(result));
     });
 }

@@ -1,0 +1,51 @@
+/**
+ * The pipeline API for code: each call opens a session (or uses the one given), does its work and
+ * closes what it opened. Failed runs are results, not exceptions.
+ *
+ * @example
+ * ```ts
+ * import { runPipeline } from 'tidemark';
+ * const result = await runPipeline('orders_silver', { warehouse: './warehouse' });
+ * if (result.status !== 'SUCCESS') console.error(result.error);
+ * ```
+ */
+import { InvalidArgumentError } from './errors.ts';
+import { type DailyRunOptions, type DailyRunResult, dailyRun as dailyRunIn } from './pipeline/daily-run.ts';
+import type { PipelineDefinition } from './pipeline/definition.ts';
+import { type RunOptions, type RunResult, runPipeline as runPipelineIn } from './pipeline/run-pipeline.ts';
+import { type PipelineStatus, pipelineStatus as pipelineStatusIn } from './pipeline/status.ts';
+import { type SessionOptions, TidemarkSession } from './session.ts';
+
+/** Session options, or an open session to use. */
+export type WithSession<T> = T & SessionOptions & { readonly session?: TidemarkSession };
+
+async function withSession<T>(options: WithSession<object>, fn: (s: TidemarkSession) => Promise<T>): Promise<T> {
+  if (options.session !== undefined) return fn(options.session);
+  const session = await TidemarkSession.open(options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs one pipeline, by catalog name or given as a definition. */
+export async function runPipeline(nameOrDefinition: string | PipelineDefinition, options: WithSession<RunOptions> = {}): Promise<RunResult> {
+  return withSession(options, async (s) => {
+    const def = typeof nameOrDefinition === 'string' ? s.context.pipelines.get(nameOrDefinition) : nameOrDefinition;
+    if (def === undefined) {
+      throw new InvalidArgumentError(`no pipeline named "${String(nameOrDefinition)}" in the catalog ${s.config.catalog}`, { value: nameOrDefinition });
+    }
+    return runPipelineIn(s.context, def, options);
+  });
+}
+
+/** Runs every due pipeline in dependency order. */
+export async function dailyRun(options: WithSession<DailyRunOptions> = {}): Promise<DailyRunResult> {
+  return withSession(options, (s) => dailyRunIn(s.context, options));
+}
+
+/** Per-pipeline summaries over the last `days` days. */
+export async function pipelineStatus(options: WithSession<{ readonly days: number; readonly pipeline?: string }>): Promise<PipelineStatus[]> {
+  return withSession(options, (s) => pipelineStatusIn(s.context, options));
+}

@@ -1,0 +1,2 @@
+/** Settings resolution (flags, environment, defaults). */
+export * from './config.ts';

@@ -1,0 +1,351 @@
+/**
+ * The metastore over knex and PostgreSQL: a server (`pg`) or embedded PGlite (`knex-pglite`). Both run
+ * the same migrations in `migrations/`, and the same SQL; the one difference is how a lock's session
+ * is held (see {@link SessionMode}).
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import { InvalidArgumentError, MetastoreError, TidemarkError, messageOf } from '../errors.ts';
+import type { Metastore, PipelineRun, RegisteredTable, RunOutcome, RunQuery, RunStatus, TableRegistration } from './metastore.ts';
+
+/** The project's migrations, found from this file so `migrate()` works from any working directory. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** Migration file extensions to load (the knexfile uses the same). */
+export const MIGRATION_EXTENSIONS: ReadonlyArray<string> = ['.ts'];
+
+/**
+ * How `withLock` holds its advisory lock's session. `dedicated`: one pooled connection is taken for
+ * the whole of `fn` (a server; `fn` may use the store through the other pooled connections).
+ * `shared`: the pool has a single connection, which is the only session (PGlite); holding it would
+ * deadlock any query `fn` makes, so the lock is taken and released by ordinary queries on it.
+ */
+export type SessionMode = 'dedicated' | 'shared';
+
+/** Options of {@link KnexMetastore}. */
+export interface KnexMetastoreOptions {
+  /** Default: `shared` when the pool holds at most one connection, else `dedicated`. */
+  readonly sessionMode?: SessionMode;
+  /** Runs after `close()` has destroyed the knex instance (e.g. to release a lock file). */
+  readonly onClose?: () => Promise<void> | void;
+}
+
+// A key's advisory lock: non-re-entrant on purpose. PostgreSQL lets a session take its own lock again,
+// which on PGlite (one session for everyone) would make every lock free; so a session that already
+// holds the key is told no, as any other session would be. pg_locks splits the bigint key in two.
+const TRY_LOCK_SQL = `
+select case when exists (
+    select 1 from pg_catalog.pg_locks l
+    where l.locktype = 'advisory' and l.pid = pg_backend_pid() and l.granted and l.objsubid = 1
+      and l.classid::bigint = (k.key >> 32) & 4294967295 and l.objid::bigint = k.key & 4294967295
+  ) then false else pg_try_advisory_lock(k.key) end as acquired
+from (select hashtextextended(?, 0) as key) k`;
+const UNLOCK_SQL = 'select pg_advisory_unlock(hashtextextended(?, 0)) as released';
+const MIGRATE_LOCK_KEY = 'tidemark:metastore:migrate';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A run's counters and their columns. */
+const COUNT_COLUMNS = {
+  recordsProcessed: 'records_processed',
+  recordsRead: 'records_read',
+  recordsInserted: 'records_inserted',
+  recordsUpdated: 'records_updated',
+  recordsDeleted: 'records_deleted',
+  recordsSkippedOlder: 'records_skipped_older',
+  recordsRejected: 'records_rejected',
+} as const;
+
+type Row = Record<string, unknown>;
+/** The parts of knex's (untyped) client that locking needs. */
+interface PoolClient {
+  readonly config: { readonly pool?: { readonly max?: number } };
+  acquireConnection(): Promise<Record<string, unknown>>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/** Migrations read from a directory and loaded with this module's `import()`, so they load wherever Tidemark's own TypeScript does (tsx, vitest). */
+class DirectoryMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly directory: string) {}
+  async getMigrations(): Promise<string[]> {
+    const files = await readdir(this.directory);
+    // Names match knex's own FsMigrations (the file name), so `knex migrate` via the knexfile agrees.
+    return files.filter((f) => MIGRATION_EXTENSIONS.includes(path.extname(f)) && !f.endsWith('.d.ts')).sort();
+  }
+  getMigrationName(file: string): string {
+    return file;
+  }
+  async getMigration(file: string): Promise<Knex.Migration> {
+    return (await import(pathToFileURL(path.join(this.directory, file)).href)) as Knex.Migration;
+  }
+}
+
+/** {@link Metastore} over a knex PostgreSQL (or PGlite) instance; owns the instance and destroys it on close. */
+export class KnexMetastore implements Metastore {
+  /** How locks hold their session. */
+  readonly sessionMode: SessionMode;
+  private migrating: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    /** The knex instance; exposed for tests and tools that need raw SQL on the same store. */
+    readonly knex: Knex,
+    private readonly options: KnexMetastoreOptions = {},
+  ) {
+    const max = (knex.client as PoolClient).config.pool?.max;
+    this.sessionMode = options.sessionMode ?? (max !== undefined && max <= 1 ? 'shared' : 'dedicated');
+  }
+
+  /** Applies pending migrations; serialised in-process, and across processes by an advisory lock. */
+  async migrate(): Promise<void> {
+    const run = this.migrating.then(() =>
+      this.wrap('could not migrate the metastore schema', async () => {
+        const migrationSource = new DirectoryMigrationSource(MIGRATIONS_DIR);
+        // Fast path for every start-up but the first: knex's no-op `latest` still takes its lock in a
+        // transaction (a dozen queries, ~0.3 s on PGlite). Applied migrations are never removed, so
+        // "all applied" seen without the lock stays true.
+        if (await this.allApplied(migrationSource)) return;
+        const migrate = () => this.knex.migrate.latest({ migrationSource });
+        // knex's own lock table is no help here: a loser fails ("already locked") instead of waiting,
+        // and two first runs race creating knex_migrations. A blocking advisory lock makes them queue.
+        if (this.sessionMode === 'shared') await migrate();
+        else await this.onDedicatedConnection(MIGRATE_LOCK_KEY, 'pg_advisory_lock', migrate);
+      }),
+    );
+    this.migrating = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Whether every migration file is recorded in `knex_migrations` (of the current schema). */
+  private async allApplied(source: DirectoryMigrationSource): Promise<boolean> {
+    const files = await source.getMigrations();
+    const present = (await this.knex.raw(`select to_regclass('knex_migrations') is not null as present`)).rows as Row[];
+    if (present[0]?.present !== true) return false;
+    const applied = new Set<unknown>(await this.knex('knex_migrations').pluck('name'));
+    return files.every((file) => applied.has(file));
+  }
+
+  /** Inserts or updates a registration; created_at survives re-registration. */
+  async registerTable(table: TableRegistration): Promise<RegisteredTable> {
+    if (!table.database || !table.name) throw new InvalidArgumentError('a table registration needs a database and a name', { value: table });
+    const row = {
+      database_name: table.database,
+      table_name: table.name,
+      base_path: table.basePath,
+      record_key_fields: JSON.stringify(table.recordKeyFields),
+      precombine_field: table.precombineField,
+      partition_fields: JSON.stringify(table.partitionFields),
+      table_type: table.tableType,
+      schema: table.schema,
+      properties: JSON.stringify(table.properties),
+      latest_instant: table.latestInstant,
+      updated_at: this.knex.fn.now(),
+    };
+    const keys = ['database_name', 'table_name'];
+    return this.wrap(`could not register table ${table.database}.${table.name}`, async () => {
+      const rows: Row[] = await this.knex('table_registry').insert(row).onConflict(keys)
+        .merge(Object.keys(row).filter((c) => !keys.includes(c))).returning('*');
+      return toTable(rows[0]!);
+    });
+  }
+
+  /** The registration of `database.name`, if any. */
+  async getTable(database: string, name: string): Promise<RegisteredTable | undefined> {
+    return this.wrap(`could not read table ${database}.${name}`, async () => {
+      const row: Row | undefined = await this.knex('table_registry').where({ database_name: database, table_name: name }).first();
+      return row === undefined ? undefined : toTable(row);
+    });
+  }
+
+  /** All registrations, by database then name. */
+  async listTables(): Promise<RegisteredTable[]> {
+    return this.wrap('could not list tables', async () => {
+      const rows: Row[] = await this.knex('table_registry').orderBy(['database_name', 'table_name']);
+      return rows.map(toTable);
+    });
+  }
+
+  /** Sets the latest instant; a null `schema` keeps the recorded one (a commit without schema metadata says nothing new). */
+  async updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<void> {
+    return this.wrap(`could not update the state of table ${database}.${name}`, async () => {
+      const count = await this.knex('table_registry').where({ database_name: database, table_name: name }).update({
+        latest_instant: latestInstant,
+        schema: schema ?? this.knex.ref('schema'),
+        updated_at: this.knex.fn.now(),
+      });
+      if (count === 0) throw new InvalidArgumentError(`table ${database}.${name} is not registered in the metastore`, { value: `${database}.${name}` });
+    });
+  }
+
+  /** Inserts a RUNNING run with zero counts. */
+  async startRun(run: Omit<PipelineRun, keyof RunOutcome>): Promise<void> {
+    checkUuid(run.runId);
+    for (const [field, value] of [['currentRunTimestamp', run.currentRunTimestamp], ['startedAt', run.startedAt], ['lastRunTimestamp', run.lastRunTimestamp]] as const) {
+      if (value !== null && Number.isNaN(value.getTime())) throw new InvalidArgumentError(`run ${run.runId}: ${field} is not a valid date`, { value });
+    }
+    return this.wrap(`could not record the start of run ${run.runId} of pipeline ${run.pipelineName}`, async () => {
+      await this.knex('pipeline_log').insert({
+        run_id: run.runId,
+        pipeline_name: run.pipelineName,
+        target_table: run.targetTable,
+        status: 'RUNNING' satisfies RunStatus,
+        last_run_timestamp: run.lastRunTimestamp,
+        current_run_timestamp: run.currentRunTimestamp,
+        started_at: run.startedAt,
+      });
+    });
+  }
+
+  /** Closes a RUNNING run; a null `endedAt` is recorded as the store's now. */
+  async finishRun(runId: string, outcome: RunOutcome): Promise<void> {
+    checkUuid(runId);
+    if (outcome.status === 'RUNNING') throw new InvalidArgumentError(`run ${runId} cannot finish as RUNNING`, { value: outcome.status });
+    const counts = Object.fromEntries(Object.entries(COUNT_COLUMNS).map(([field, column]) => [column, outcome[field as keyof typeof COUNT_COLUMNS]]));
+    return this.wrap(`could not record the end of run ${runId}`, async () => {
+      const done: Row[] = await this.knex('pipeline_log').where({ run_id: runId, status: 'RUNNING' }).update({
+        ...counts,
+        status: outcome.status,
+        commit_instant: outcome.commitInstant,
+        ended_at: outcome.endedAt ?? this.knex.fn.now(),
+        processing_time_seconds: outcome.processingTimeSeconds,
+        error_message: outcome.errorMessage,
+      }, ['run_id']);
+      if (done.length > 0) return;
+      const existing: Row | undefined = await this.knex('pipeline_log').select('status').where({ run_id: runId }).first();
+      throw new InvalidArgumentError(existing === undefined ? `no run ${runId} in the pipeline log` : `run ${runId} is already ${String(existing.status)}`, { value: runId });
+    });
+  }
+
+  /** The SUCCESS run with the latest window end (ties: latest end time). */
+  async lastSuccess(pipelineName: string): Promise<PipelineRun | undefined> {
+    return this.wrap(`could not read the last successful run of pipeline ${pipelineName}`, async () => {
+      const row: Row | undefined = await this.knex('pipeline_log')
+        .where({ pipeline_name: pipelineName, status: 'SUCCESS' })
+        .orderBy([{ column: 'current_run_timestamp', order: 'desc' }, { column: 'ended_at', order: 'desc', nulls: 'last' }])
+        .first();
+      return row === undefined ? undefined : toRun(row);
+    });
+  }
+
+  /** Runs matching `query`, oldest start first. */
+  async runs(query: RunQuery = {}): Promise<PipelineRun[]> {
+    return this.wrap('could not list pipeline runs', async () => {
+      const q = this.knex('pipeline_log');
+      if (query.pipelineName !== undefined) q.where('pipeline_name', query.pipelineName);
+      if (query.since !== undefined) q.where('started_at', '>=', query.since);
+      if (query.status !== undefined) q.where('status', query.status);
+      const rows: Row[] = await q.orderBy(['started_at', 'run_seq']);
+      return rows.map(toRun);
+    });
+  }
+
+  /** Runs `fn` under the advisory lock `key`, or returns `{ acquired: false }` at once if it is held (also by this session). */
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }> {
+    if (this.sessionMode === 'dedicated') return this.onDedicatedConnection(key, 'try', fn);
+    const rows = await this.wrap(`could not take lock "${key}"`, async () => (await this.knex.raw(TRY_LOCK_SQL, [key])).rows as Row[]);
+    if (rows[0]?.acquired !== true) return { acquired: false };
+    let value: T;
+    try {
+      value = await fn();
+    } catch (error) {
+      await this.knex.raw(UNLOCK_SQL, [key]).catch(() => undefined); // fn's error is the one to report
+      throw error;
+    }
+    await this.wrap(`could not release lock "${key}"`, () => this.knex.raw(UNLOCK_SQL, [key]));
+    return { acquired: true, value };
+  }
+
+  /** Destroys the knex instance (closing PGlite), then runs `onClose`; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.wrap('could not close the metastore', () => this.knex.destroy());
+    } finally {
+      await this.options.onClose?.();
+    }
+  }
+
+  /** Takes `key` on one pooled connection (blocking, or trying), runs `fn`, unlocks on that same connection. */
+  private async onDedicatedConnection<T>(key: string, how: 'try' | 'pg_advisory_lock', fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }> {
+    const client = this.knex.client as PoolClient;
+    const connection = await this.wrap(`could not take lock "${key}"`, () => client.acquireConnection());
+    try {
+      const sql = how === 'try' ? TRY_LOCK_SQL : 'select pg_advisory_lock(hashtextextended(?, 0)), true as acquired';
+      const rows = await this.wrap(`could not take lock "${key}"`, async () => (await this.knex.raw(sql, [key]).connection(connection)).rows as Row[]);
+      if (rows[0]?.acquired !== true) return { acquired: false };
+      try {
+        return { acquired: true, value: await fn() };
+      } finally {
+        try {
+          await this.knex.raw(UNLOCK_SQL, [key]).connection(connection);
+        } catch (error) {
+          // Unlocking failed (typically: the session died, which already freed the lock). Ending the
+          // session frees it in every case, so fn's outcome stands; knex's pool then discards the
+          // connection it sees marked disposed.
+          connection.__knex__disposed = `advisory unlock of "${key}" failed: ${messageOf(error)}`;
+          await (connection as { end?: () => Promise<void> }).end?.().catch(() => undefined);
+        }
+      }
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  /** Runs `fn`, turning driver errors into {@link MetastoreError}s that say what failed. */
+  private async wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof TidemarkError) throw error;
+      throw new MetastoreError(`${what}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+}
+
+function checkUuid(runId: string): void {
+  if (!UUID.test(runId)) throw new InvalidArgumentError(`run id must be a UUID (got "${runId}")`, { value: runId });
+}
+
+function toTable(row: Row): RegisteredTable {
+  return {
+    database: String(row.database_name),
+    name: String(row.table_name),
+    basePath: String(row.base_path),
+    recordKeyFields: json(row.record_key_fields) as string[],
+    precombineField: (row.precombine_field as string | null) ?? null,
+    partitionFields: json(row.partition_fields) as string[],
+    tableType: String(row.table_type),
+    schema: (row.schema as string | null) ?? null,
+    properties: json(row.properties) as Record<string, string>,
+    latestInstant: (row.latest_instant as string | null) ?? null,
+    createdAt: date(row.created_at),
+    updatedAt: date(row.updated_at),
+  };
+}
+
+function toRun(row: Row): PipelineRun {
+  const counts = Object.fromEntries(Object.entries(COUNT_COLUMNS).map(([field, column]) => [field, Number(row[column])]));
+  return {
+    runId: String(row.run_id),
+    pipelineName: String(row.pipeline_name),
+    targetTable: String(row.target_table),
+    status: row.status as RunStatus,
+    lastRunTimestamp: row.last_run_timestamp == null ? null : date(row.last_run_timestamp),
+    currentRunTimestamp: date(row.current_run_timestamp),
+    ...(counts as Pick<PipelineRun, keyof typeof COUNT_COLUMNS>),
+    commitInstant: (row.commit_instant as string | null) ?? null,
+    startedAt: date(row.started_at),
+    endedAt: row.ended_at == null ? null : date(row.ended_at),
+    processingTimeSeconds: row.processing_time_seconds == null ? null : Number(row.processing_time_seconds),
+    errorMessage: (row.error_message as string | null) ?? null,
+  };
+}
+
+/** jsonb arrives parsed from both drivers; a string means a driver configured to leave it raw. */
+function json(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+function date(value: unknown): Date {
+  return value instanceof Date ? value : new Date(value as string);
+}

@@ -1,0 +1,115 @@
+/**
+ * `daily-run`: every due pipeline, in dependency order (a pipeline reading table X runs after the
+ * pipeline writing X). A failed pipeline does not stop the others, only the pipelines downstream of
+ * it. Backfills replay explicit day windows in order.
+ */
+import { InvalidArgumentError } from '../errors.ts';
+import { findScanCalls } from '../engine/scan-rewrite.ts';
+import type { PipelineContext } from './context.ts';
+import type { PipelineDefinition } from './definition.ts';
+import { type RunResult, plannedWindow, runPipeline, skipped } from './run-pipeline.ts';
+import { type Window, backfillWindows, isDue } from './window.ts';
+
+/** Options of a daily run. */
+export interface DailyRunOptions {
+  /** Only these pipelines (run whether due or not). */
+  readonly pipelines?: ReadonlyArray<string>;
+  /** Run every pipeline, due or not. */
+  readonly all?: boolean;
+  /** Only report the windows that would be processed. */
+  readonly dryRun?: boolean;
+  /** Backfill: replay the day windows from `from` to `to` (dates, inclusive). */
+  readonly from?: string;
+  readonly to?: string;
+  readonly fullRefresh?: boolean;
+}
+
+/** A window a dry run would process. */
+export interface PlannedRun {
+  readonly pipeline: string;
+  readonly window: Window;
+}
+
+/** The outcome of a daily run. */
+export interface DailyRunResult {
+  readonly ok: boolean;
+  readonly results: ReadonlyArray<RunResult>;
+  readonly planned: ReadonlyArray<PlannedRun>;
+}
+
+/** Tables a pipeline reads: its table source and the tables its transform scans. */
+export function upstreamTables(def: PipelineDefinition): string[] {
+  const fromSource = def.source.kind === 'table' ? [def.source.table] : [];
+  const fromTransform = def.transform === undefined ? [] : findScanCalls(def.transform).map((c) => c.path);
+  return [...new Set([...fromSource, ...fromTransform])];
+}
+
+/** Pipelines in dependency order; `InvalidArgumentError` on a cycle. */
+export function dependencyOrder(pipelines: ReadonlyArray<PipelineDefinition>): { order: PipelineDefinition[]; upstream: Map<string, string[]> } {
+  const writer = new Map(pipelines.map((p) => [p.target.table, p.name]));
+  const upstream = new Map(pipelines.map((p) => [p.name, upstreamTables(p).map((t) => writer.get(t)).filter((w): w is string => w !== undefined && w !== p.name)]));
+  const byName = new Map(pipelines.map((p) => [p.name, p]));
+  const order: PipelineDefinition[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw new InvalidArgumentError(`pipelines depend on each other in a cycle: ${[...path, name].join(' → ')}`, { value: name });
+    state.set(name, 'visiting');
+    for (const u of upstream.get(name) ?? []) visit(u, [...path, name]);
+    state.set(name, 'done');
+    order.push(byName.get(name)!);
+  };
+  for (const p of [...pipelines].sort((a, b) => a.name.localeCompare(b.name))) visit(p.name, []);
+  return { order, upstream };
+}
+
+/** Runs the due (or named) pipelines in dependency order. */
+export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = {}): Promise<DailyRunResult> {
+  const all = [...ctx.pipelines.values()];
+  for (const name of options.pipelines ?? []) {
+    if (!ctx.pipelines.has(name)) throw new InvalidArgumentError(`no pipeline named "${name}" in the catalog (known: ${[...ctx.pipelines.keys()].sort().join(', ') || 'none'})`, { value: name });
+  }
+  if ((options.from === undefined) !== (options.to === undefined)) throw new InvalidArgumentError('a backfill needs both --from and --to');
+  const windows = options.from !== undefined ? backfillWindows(options.from, options.to!) : undefined;
+  const { order, upstream } = dependencyOrder(all);
+  const now = ctx.clock.now().toJSDate();
+  const selected: PipelineDefinition[] = [];
+  for (const def of order) {
+    if (options.pipelines !== undefined && options.pipelines.length > 0) {
+      if (options.pipelines.includes(def.name)) selected.push(def);
+    } else if (options.all || windows !== undefined || options.fullRefresh) {
+      selected.push(def);
+    } else {
+      const last = await ctx.metastore.lastSuccess(def.name);
+      if (isDue(def.schedule, last?.startedAt ?? null, now)) selected.push(def);
+    }
+  }
+  if (options.dryRun) {
+    const planned: PlannedRun[] = [];
+    for (const def of selected) {
+      for (const w of windows ?? [await plannedWindow(ctx, def, { fullRefresh: options.fullRefresh ?? false })]) planned.push({ pipeline: def.name, window: w });
+    }
+    return { ok: true, results: [], planned };
+  }
+  const failed = new Set<string>();
+  const results: RunResult[] = [];
+  for (const def of selected) {
+    const broken = (upstream.get(def.name) ?? []).find((u) => failed.has(u));
+    if (broken !== undefined) {
+      failed.add(def.name);
+      results.push(skipped(def, `upstream pipeline ${broken} failed`));
+      continue;
+    }
+    for (const window of windows ?? [undefined]) {
+      const r = await runPipeline(ctx, def, { ...(window === undefined ? {} : { window }), fullRefresh: options.fullRefresh ?? false });
+      results.push(r);
+      if (r.status === 'FAILED') {
+        failed.add(def.name);
+        break;
+      }
+      if (r.status === 'SKIPPED') break;
+    }
+  }
+  // A run skipped because another daily-run holds its lock is not a failure; one skipped because its upstream failed follows a FAILED.
+  return { ok: !results.some((r) => r.status === 'FAILED'), results, planned: [] };
+}

@@ -1,0 +1,199 @@
+/**
+ * One run of one pipeline (the watermark contract is in the README):
+ *
+ *   lock the pipeline → reconcile runs a dead process left RUNNING → window (last SUCCESS end −
+ *   lookback, end] → log RUNNING → extract → transform → checks → upsert (one commit, carrying the
+ *   run id and window in its extraMetadata) → log SUCCESS / FAILED.
+ *
+ * A failed run is a value (`RunResult`), not an exception; the watermark moves only with SUCCESS.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, messageOf } from '../errors.ts';
+import type { PipelineRun } from '../metastore/metastore.ts';
+import { rewriteScans } from '../engine/scan-rewrite.ts';
+import { sqlIdent } from '../storage/duckdb/sql.ts';
+import { type CheckResult, runChecks } from './checks.ts';
+import { type PipelineContext, pathOfNameOrPath, registerTableState, sourceOf, tableLocation } from './context.ts';
+import { type PipelineDefinition, splitTableName } from './definition.ts';
+import { reconcileRuns } from './reconcile.ts';
+import { type Window, nextWindow } from './window.ts';
+
+/** How a run ended. `SKIPPED`: not run (its lock was held, or an upstream failed). */
+export type RunResultStatus = 'SUCCESS' | 'FAILED' | 'SKIPPED';
+
+/** What a run did. */
+export interface RunResult {
+  readonly pipeline: string;
+  readonly runId: string | undefined;
+  readonly status: RunResultStatus;
+  readonly target: string;
+  readonly window: Window | undefined;
+  readonly recordsRead: number;
+  readonly recordsProcessed: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly skippedAsOlder: number;
+  readonly rejected: number;
+  readonly instant: string | undefined;
+  readonly durationSeconds: number;
+  readonly checks: ReadonlyArray<CheckResult>;
+  readonly error: string | undefined;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** An explicit window (backfill) instead of the one the watermark gives. */
+  readonly window?: Window;
+  /** Rebuilds the target from a full load (an `insert_overwrite_table` replacecommit). */
+  readonly fullRefresh?: boolean;
+  /** Called after checks pass, before the table write starts (hooks for crash tests and callers). */
+  readonly beforeCommit?: () => Promise<void> | void;
+  /** Called after the table commit, before the log records SUCCESS. */
+  readonly afterCommit?: (instant: string) => Promise<void> | void;
+}
+
+const EMPTY = { recordsRead: 0, recordsProcessed: 0, inserted: 0, updated: 0, deleted: 0, skippedAsOlder: 0, rejected: 0 };
+
+/** The result of a run that did not happen. */
+export function skipped(def: PipelineDefinition, reason: string): RunResult {
+  return { pipeline: def.name, runId: undefined, status: 'SKIPPED', target: def.target.table, window: undefined, ...EMPTY, instant: undefined, durationSeconds: 0, checks: [], error: reason };
+}
+
+/** The window a run would process now (for `--dry-run` and for the run itself). */
+export async function plannedWindow(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions = {}): Promise<Window> {
+  if (options.window !== undefined) return options.window;
+  const now = ctx.clock.now().toJSDate();
+  const end = await sourceOf(ctx, def).windowEnd(now);
+  if (options.fullRefresh) return { start: null, end };
+  const last = await ctx.metastore.lastSuccess(def.name);
+  const lookback = def.source.kind === 'table' ? undefined : def.lookback; // commit instants are exact
+  const window = nextWindow(last?.currentRunTimestamp ?? null, lookback, end);
+  return last !== undefined && window.end < last.currentRunTimestamp ? { start: window.start, end: last.currentRunTimestamp } : window;
+}
+
+/** Runs one pipeline under its lock. Never throws for a failed run. */
+export async function runPipeline(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions = {}): Promise<RunResult> {
+  const locked = await ctx.metastore.withLock(`tidemark:pipeline:${def.name}`, async () => {
+    await reconcileRuns(ctx, def);
+    return runLocked(ctx, def, options);
+  });
+  return locked.acquired ? locked.value : skipped(def, `another run of ${def.name} holds its lock`);
+}
+
+async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions): Promise<RunResult> {
+  const started = ctx.clock.now().toJSDate();
+  const t0 = performance.now();
+  const runId = randomUUID();
+  const log = ctx.logger.child({ pipeline: def.name, runId });
+  let window: Window;
+  try {
+    window = await plannedWindow(ctx, def, options);
+  } catch (error) {
+    return { ...skipped(def, messageOf(error)), status: 'FAILED', runId: undefined };
+  }
+  const base: Omit<PipelineRun, 'status' | 'recordsProcessed' | 'recordsRead' | 'recordsInserted' | 'recordsUpdated' | 'recordsDeleted' | 'recordsSkippedOlder' | 'recordsRejected' | 'commitInstant' | 'endedAt' | 'processingTimeSeconds' | 'errorMessage'> = {
+    runId,
+    pipelineName: def.name,
+    targetTable: def.target.table,
+    lastRunTimestamp: window.start,
+    currentRunTimestamp: window.end,
+    startedAt: started,
+  };
+  await ctx.metastore.startRun(base);
+  log.info({ window: { start: window.start?.toISOString() ?? null, end: window.end.toISOString() } }, 'run started');
+  const result = await execute(ctx, def, options, runId, window).catch((error: unknown) => ({ ...EMPTY, instant: undefined, checks: [], error: messageOf(error), rejected: 0 }));
+  const durationSeconds = (performance.now() - t0) / 1000;
+  const status = result.error === undefined ? 'SUCCESS' : 'FAILED';
+  await ctx.metastore.finishRun(runId, {
+    status,
+    recordsProcessed: result.recordsProcessed,
+    recordsRead: result.recordsRead,
+    recordsInserted: result.inserted,
+    recordsUpdated: result.updated,
+    recordsDeleted: result.deleted,
+    recordsSkippedOlder: result.skippedAsOlder,
+    recordsRejected: result.rejected,
+    commitInstant: result.instant ?? null,
+    endedAt: ctx.clock.now().toJSDate(),
+    processingTimeSeconds: durationSeconds,
+    errorMessage: result.error ?? null,
+  });
+  if (status === 'SUCCESS') log.info({ records: result.recordsProcessed, instant: result.instant ?? null, seconds: +durationSeconds.toFixed(3) }, 'run succeeded');
+  else log.error({ error: result.error }, 'run failed');
+  return { pipeline: def.name, runId, status, target: def.target.table, window, durationSeconds, ...result };
+}
+
+type Executed = Omit<RunResult, 'pipeline' | 'runId' | 'status' | 'target' | 'window' | 'durationSeconds'>;
+
+async function execute(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions, runId: string, window: Window): Promise<Executed> {
+  const duck = ctx.engine.duck;
+  const out = 'tm_pipeline_out';
+  await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
+  try {
+    const read = await sourceOf(ctx, def).extract(window, 'source');
+    if (read === undefined) return { ...EMPTY, instant: undefined, checks: [], error: undefined };
+    const transform = def.transform ?? 'SELECT * FROM source';
+    const sql = await rewriteScans(transform, async (call) => ctx.engine.readSql(await pathOfNameOrPath(ctx, call.path), call.options));
+    try {
+      await duck.run(`CREATE TABLE ${out} AS ${sql}`);
+    } catch (error) {
+      throw new InvalidArgumentError(`transform of pipeline ${def.name} failed: ${messageOf(error)}`, { value: def.name, cause: error });
+    }
+    const { recordKey, precombine } = def.target;
+    const order = precombine === undefined ? '' : ` ORDER BY ${sqlIdent(precombine)} DESC`;
+    await duck.run(`CREATE TABLE tm_pipeline_batch AS SELECT * FROM ${out} QUALIFY row_number() OVER (PARTITION BY ${recordKey.map(sqlIdent).join(', ')}${order}) = 1`);
+    const [{ n }] = (await duck.rows(`SELECT count(*) AS n FROM ${out}`)) as [{ n: bigint }];
+    const processed = Number(n);
+    const checks = await runChecks(duck, 'tm_pipeline_batch', def.checks ?? [], def.name);
+    const failed = checks.filter((c) => c.failing > 0);
+    if (failed.length > 0) {
+      const error = `check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => `${c.check} (${c.failing} row${c.failing === 1 ? '' : 's'})`).join(', ')}`;
+      return { ...EMPTY, recordsRead: read, recordsProcessed: processed, rejected: failed.reduce((a, c) => a + c.failing, 0), instant: undefined, checks, error };
+    }
+    if (processed === 0 && !options.fullRefresh) return { ...EMPTY, recordsRead: read, instant: undefined, checks, error: undefined };
+    await options.beforeCommit?.();
+    const target = await tableLocation(ctx, def.target.table);
+    const { database, name } = splitTableName(def.target.table);
+    const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}` }, {
+      operation: options.fullRefresh ? 'insert_overwrite_table' : 'upsert',
+      dropUnchanged: true,
+      create: {
+        name,
+        database,
+        recordKeyFields: def.target.recordKey,
+        precombineField: def.target.precombine,
+        partitionFields: def.target.partitionBy ?? [],
+        hiveStylePartitioning: def.target.hiveStyle ?? false,
+      },
+      extraMetadata: {
+        'tidemark.pipeline': def.name,
+        'tidemark.run_id': runId,
+        'tidemark.window_start': window.start?.toISOString() ?? '',
+        'tidemark.window_end': window.end.toISOString(),
+      },
+    });
+    const state = await ctx.engine.table(target.basePath);
+    if (!target.registered) {
+      await registerTableState(ctx, def.target.table, state);
+    }
+    if (commit.instant !== undefined) {
+      await options.afterCommit?.(commit.instant);
+      await ctx.metastore.updateTableState(database, name, commit.instant, state.commits.get(commit.instant)?.extraMetadata.schema ?? null);
+    }
+    return {
+      recordsRead: read,
+      recordsProcessed: processed,
+      inserted: commit.inserted,
+      updated: commit.updated,
+      deleted: commit.deleted,
+      skippedAsOlder: commit.skippedAsOlder,
+      rejected: 0,
+      instant: commit.instant,
+      checks,
+      error: undefined,
+    };
+  } finally {
+    await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
+  }
+}

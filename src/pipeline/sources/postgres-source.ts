@@ -1,0 +1,99 @@
+/**
+ * A PostgreSQL table or query: rows whose watermark column is in the window (the classic
+ * "updated_at > last run"). Rows are fetched through a cursor as PostgreSQL's own text, so nothing
+ * is rounded on the way (no JavaScript Dates or floats), then cast in DuckDB to types declared from
+ * the columns' PostgreSQL types.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { InvalidInputError, messageOf } from '../../errors.ts';
+import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
+import type { PostgresSource } from '../definition.ts';
+import type { Window } from '../window.ts';
+import type { Source, SourceContext } from './source.ts';
+
+const FETCH = 10_000;
+
+/** DuckDB type for a PostgreSQL type OID (and type modifier, for numeric). */
+export function duckTypeOfPg(oid: number, modifier: number): string {
+  switch (oid) {
+    case 16: return 'BOOLEAN';
+    case 20: case 26: return 'BIGINT';
+    case 21: return 'SMALLINT';
+    case 23: return 'INTEGER';
+    case 700: return 'FLOAT';
+    case 701: return 'DOUBLE';
+    case 1700: {
+      if (modifier < 4) return 'DOUBLE'; // unconstrained numeric: no fixed scale to keep
+      const precision = ((modifier - 4) >> 16) & 0xffff;
+      const scale = (modifier - 4) & 0xffff;
+      return precision <= 38 ? `DECIMAL(${precision}, ${scale})` : 'DOUBLE';
+    }
+    case 1082: return 'DATE';
+    case 1114: case 1184: return 'TIMESTAMPTZ'; // timestamp without time zone is read as UTC
+    default: return 'VARCHAR';
+  }
+}
+
+/** Quotes a possibly schema-qualified PostgreSQL name (`sales.orders`). */
+function pgName(name: string): string {
+  return name.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
+}
+
+/** A `postgres` source. */
+export class PostgresSourceReader implements Source {
+  constructor(private readonly def: PostgresSource, private readonly ctx: SourceContext) {}
+
+  async windowEnd(now: Date): Promise<Date> {
+    return now;
+  }
+
+  async extract(window: Window, target: string): Promise<number | undefined> {
+    const client = new pg.Client({ connectionString: this.def.url, types: { getTypeParser: () => (v: string) => v } });
+    const what = this.def.table ?? 'the source query';
+    const file = path.join(os.tmpdir(), `tidemark-pg-${randomUUID()}.jsonl`);
+    try {
+      await client.connect();
+      await client.query(`SET TIME ZONE 'UTC'`);
+      await client.query('BEGIN READ ONLY');
+      const from = this.def.table !== undefined ? pgName(this.def.table) : `(${this.def.query}) AS source_query`;
+      const col = pgName(this.def.watermarkColumn);
+      const params: string[] = [window.end.toISOString()];
+      let where = `${col} <= $1::timestamptz`;
+      if (window.start !== null) {
+        params.push(window.start.toISOString());
+        where = `${col} > $2::timestamptz AND ${where}`;
+      }
+      await client.query(`DECLARE tidemark_source NO SCROLL CURSOR FOR SELECT * FROM ${from} WHERE ${where}`, params);
+      await this.ctx.store.append(file, '');
+      let fields: pg.FieldDef[] | undefined;
+      let rows = 0;
+      for (;;) {
+        const batch = await client.query(`FETCH ${FETCH} FROM tidemark_source`);
+        fields ??= batch.fields;
+        if (batch.rows.length === 0) break;
+        rows += batch.rows.length;
+        await this.ctx.store.append(file, batch.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      }
+      await client.query('COMMIT');
+      if (fields === undefined || fields.length === 0) return undefined;
+      const typed = fields.map((f) => {
+        const t = duckTypeOfPg(f.dataTypeID, f.dataTypeModifier);
+        const v = sqlIdent(f.name);
+        return t === 'BOOLEAN' ? `(${v} IN ('t', 'true')) AS ${v}` : `CAST(${v} AS ${t}) AS ${v}`;
+      });
+      const columns = `{${fields.map((f) => `${sqlString(f.name)}: 'VARCHAR'`).join(', ')}}`;
+      const source = rows === 0 ? `(SELECT ${fields.map((f) => `NULL::VARCHAR AS ${sqlIdent(f.name)}`).join(', ')} WHERE false)` : `read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${columns})`;
+      await this.ctx.engine.duck.run(`CREATE TABLE ${target} AS SELECT ${typed.join(', ')} FROM ${source}`);
+      return rows;
+    } catch (error) {
+      throw new InvalidInputError(`reading ${what} from PostgreSQL failed: ${messageOf(error)}`, { value: what, cause: error });
+    } finally {
+      // Closing is cleanup after the outcome is decided; a failure to close must not hide that outcome.
+      await client.end().catch(() => undefined);
+      await this.ctx.store.remove(file);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * An upstream Tidemark table, read incrementally: the window is a range of its commit instants,
+ * and it ends at the upstream's latest completed commit, not at the clock. Writers of one table
+ * commit one at a time (a commit is published before the next instant is taken), so instant order
+ * is completion order and no commit can appear behind a watermark already passed.
+ */
+import { InvalidArgumentError } from '../../errors.ts';
+import { parseInstantTime, formatInstantTime } from '../../time/clock.ts';
+import type { TableSource } from '../definition.ts';
+import type { Window } from '../window.ts';
+import type { Source, SourceContext } from './source.ts';
+
+/** The UTC instant time of a date. */
+export function instantOf(date: Date): string {
+  return formatInstantTime(parseInstantTime('19700101000000000')!.plus({ milliseconds: date.getTime() }));
+}
+
+/** The date of an instant time. */
+export function dateOf(instant: string): Date {
+  return parseInstantTime(instant.slice(0, 17))!.toJSDate();
+}
+
+/** A `table` source. */
+export class TableSourceReader implements Source {
+  constructor(private readonly def: TableSource, private readonly ctx: SourceContext) {}
+
+  private async basePath(): Promise<string> {
+    const base = await this.ctx.tablePath(this.def.table);
+    if (base === undefined) throw new InvalidArgumentError(`source table ${this.def.table} is not registered (run its pipeline first, or \`tidemark table register\`)`, { value: this.def.table });
+    return base;
+  }
+
+  async windowEnd(now: Date): Promise<Date> {
+    let latest: string | undefined;
+    try {
+      latest = (await this.ctx.engine.table(await this.basePath())).timeline.latestCompletedWrite()?.time;
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw error;
+      return new Date(0); // registered but not yet written: nothing to read
+    }
+    if (latest === undefined) return new Date(0);
+    const end = dateOf(latest);
+    return end > now ? now : end;
+  }
+
+  async extract(window: Window, target: string): Promise<number | undefined> {
+    const base = await this.basePath();
+    const since = window.start === null ? '0' : instantOf(window.start);
+    const until = instantOf(window.end);
+    if (window.start !== null && since >= until) return undefined;
+    const sql = await this.ctx.engine.readSql(base, { since, until });
+    await this.ctx.engine.duck.run(`CREATE TABLE ${target} AS ${sql}`);
+    const [r] = await this.ctx.engine.duck.rows(`SELECT count(*) AS n FROM ${target}`);
+    return Number(r!.n);
+  }
+}

@@ -3,7 +3,7 @@
  * pipeline writing X). A failed pipeline does not stop the others, only the pipelines downstream of
  * it. Backfills replay explicit day windows in order.
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, messageOf } from '../errors.ts';
 import { findScanCalls } from '../engine/scan-rewrite.ts';
 import type { PipelineContext } from './context.ts';
 import type { PipelineDefinition } from './definition.ts';
@@ -24,10 +24,11 @@ export interface DailyRunOptions {
   readonly fullRefresh?: boolean;
 }
 
-/** A window a dry run would process. */
+/** A window a dry run would process, or why it cannot tell. */
 export interface PlannedRun {
   readonly pipeline: string;
-  readonly window: Window;
+  readonly window: Window | undefined;
+  readonly error?: string;
 }
 
 /** The outcome of a daily run. */
@@ -87,27 +88,40 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
   if (options.dryRun) {
     const planned: PlannedRun[] = [];
     for (const def of selected) {
-      for (const w of windows ?? [await plannedWindow(ctx, def, { fullRefresh: options.fullRefresh ?? false })]) planned.push({ pipeline: def.name, window: w });
+      if (windows !== undefined) {
+        for (const w of windows) planned.push({ pipeline: def.name, window: w });
+        continue;
+      }
+      try {
+        planned.push({ pipeline: def.name, window: await plannedWindow(ctx, def, { fullRefresh: options.fullRefresh ?? false }) });
+      } catch (error) {
+        planned.push({ pipeline: def.name, window: undefined, error: messageOf(error) });
+      }
     }
     return { ok: true, results: [], planned };
   }
-  const failed = new Set<string>();
+  // Why a pipeline's downstream must not run in this process: its upstream failed, or another
+  // daily-run holds the upstream's lock (and so runs the downstream after it, in order).
+  const blocked = new Map<string, string>();
   const results: RunResult[] = [];
   for (const def of selected) {
-    const broken = (upstream.get(def.name) ?? []).find((u) => failed.has(u));
-    if (broken !== undefined) {
-      failed.add(def.name);
-      results.push(skipped(def, `upstream pipeline ${broken} failed`));
+    const upstreamBlock = (upstream.get(def.name) ?? []).map((u) => blocked.get(u)).find((why) => why !== undefined);
+    if (upstreamBlock !== undefined) {
+      blocked.set(def.name, upstreamBlock);
+      results.push(skipped(def, upstreamBlock));
       continue;
     }
     for (const window of windows ?? [undefined]) {
       const r = await runPipeline(ctx, def, { ...(window === undefined ? {} : { window }), fullRefresh: options.fullRefresh ?? false });
       results.push(r);
       if (r.status === 'FAILED') {
-        failed.add(def.name);
+        blocked.set(def.name, `upstream pipeline ${def.name} failed`);
         break;
       }
-      if (r.status === 'SKIPPED') break;
+      if (r.status === 'SKIPPED') {
+        blocked.set(def.name, `upstream pipeline ${def.name} is running in another process, which runs this one after it`);
+        break;
+      }
     }
   }
   // A run skipped because another daily-run holds its lock is not a failure; one skipped because its upstream failed follows a FAILED.

@@ -106,6 +106,11 @@ describe('bad input changes nothing', () => {
     expect(e.value).toBe('amount');
   });
 
+  it('a 128-bit sum that does not fit in 64 bits', async () => {
+    const query = `SELECT 3 AS id, 1 AS ts, '2024-01-01' AS dt, sum(x) AS amount FROM (VALUES (9223372036854775807::BIGINT), (1::BIGINT)) t(x)`;
+    await expectRejected({ query }, {}, SchemaConflictError, /value "9223372036854775808" in column "amount"/, /BIGINT/);
+  });
+
   it('a table column missing from the input', async () => {
     await expectRejected({ rows: [{ id: 3, ts: 1, dt: '2024-01-01' }] }, {}, SchemaConflictError, /no column "amount"/);
   });

@@ -107,10 +107,11 @@ describe('columnTypeFromDuckDB against real DuckDB result types', () => {
     }
   });
 
+  it.each(['UBIGINT', 'HUGEINT', 'UHUGEINT'])('stores %s (what sum() returns) as a 64-bit integer', async (sqlType) => {
+    expect(columnTypeFromDuckDB(await typeOf(sqlType), 'total', {})).toEqual({ kind: 'int64' });
+  });
+
   it.each([
-    ['UBIGINT', /BIGINT or DECIMAL/],
-    ['HUGEINT', /BIGINT or DECIMAL/],
-    ['UHUGEINT', /BIGINT or DECIMAL/],
     ['TIME', /VARCHAR/],
     ['TIMETZ', /VARCHAR/],
     ['INTERVAL', /VARCHAR/],
@@ -134,9 +135,9 @@ describe('columnTypeFromDuckDB against real DuckDB result types', () => {
   });
 
   it('names the nested path and the table for a bad type inside a struct or list', async () => {
-    const { names, types } = await columns(`SELECT {'a': [1::HUGEINT]} AS s`);
+    const { names, types } = await columns(`SELECT {'a': [INTERVAL 1 DAY]} AS s`);
     expect(() => schemaFromColumns(names, types, { table: 'warehouse/t' })).toThrow(
-      /Column "s\.a\[\]" for table warehouse\/t has DuckDB type HUGEINT/,
+      /Column "s\.a\[\]" for table warehouse\/t has DuckDB type INTERVAL/,
     );
   });
 });

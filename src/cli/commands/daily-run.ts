@@ -37,7 +37,8 @@ export function registerDailyRun(program: Command, ctx: CliContext): void {
 function describe(result: DailyRunResult, dryRun: boolean): string {
   if (dryRun) {
     if (result.planned.length === 0) return 'no pipeline is due\n';
-    return renderTable(result.planned.map((p) => ({ pipeline: p.pipeline, from: iso(p.window.start), to: p.window.end.toISOString() })), ['pipeline', 'from', 'to']);
+    const rows = result.planned.map((p) => ({ pipeline: p.pipeline, from: p.window === undefined ? '' : iso(p.window.start), to: p.window?.end.toISOString() ?? '', note: p.error ?? '' }));
+    return renderTable(rows, ['pipeline', 'from', 'to', 'note']);
   }
   if (result.results.length === 0) return 'no pipeline is due\n';
   const rows = result.results.map((r) => ({

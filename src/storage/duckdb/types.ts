@@ -41,9 +41,13 @@ export function columnTypeFromDuckDB(type: DuckDBType, column: string, context: 
       return { kind: 'int32' };
     case DuckDBTypeId.UINTEGER:
       return { kind: 'int64' };
+    // 128-bit and unsigned 64-bit integers are what DuckDB's sum() and count arithmetic produce;
+    // they are stored as 64-bit (as Spark's sum of longs is), and a value that does not fit fails
+    // the write's checked cast with an error naming it, rather than wrapping.
     case DuckDBTypeId.UBIGINT:
     case DuckDBTypeId.HUGEINT:
     case DuckDBTypeId.UHUGEINT:
+      return { kind: 'int64' };
     case DuckDBTypeId.BIGNUM:
       throw reject(type, column, context, 'which is wider than 64 bits; cast it to BIGINT or DECIMAL(38,0)');
     case DuckDBTypeId.FLOAT:

@@ -56,7 +56,8 @@ const plural = (n: number, word: string): string => `${fmt(n)} ${word}${n === 1 
 function shown(p: string): string {
   const rel = path.relative(process.cwd(), p);
   if (rel === '') return '.';
-  return rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
+  const out = rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
+  return /[\s"'$`\\]/.test(out) ? `'${out.replaceAll("'", `'\\''`)}'` : out; // quoted for a shell when needed
 }
 
 /** Runs the demo; resolves when done (failed pipelines are reported, not thrown). */
@@ -149,20 +150,17 @@ async function dailyRunWithProgress(ctx: PipelineContext, io: CliIo, enabled: bo
   let frame = 0;
   const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
   const draw = (): void => io.stdout(`\r\x1b[K${spinner[frame++ % spinner.length]} daily-run ${index}/${total} ${current} · ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  // Every run takes a child logger named after its pipeline as it starts: that is the hook.
-  const logger = Object.create(ctx.logger) as Logger;
-  logger.child = ((bindings: Record<string, unknown>, opts?: object) => {
-    if (typeof bindings.pipeline === 'string' && bindings.pipeline !== current) {
-      current = bindings.pipeline;
-      index++;
-      draw();
-    }
-    return ctx.logger.child(bindings, opts);
-  }) as Logger['child'];
   const timer = setInterval(draw, 120);
   timer.unref();
   try {
-    return await dailyRun({ ...ctx, logger }, { all: true });
+    return await dailyRun(ctx, {
+      all: true,
+      onProgress: (event) => {
+        current = event.pipeline;
+        index = event.index;
+        draw();
+      },
+    });
   } finally {
     clearInterval(timer);
     io.stdout('\r\x1b[K');

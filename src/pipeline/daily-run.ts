@@ -22,6 +22,8 @@ export interface DailyRunOptions {
   readonly from?: string;
   readonly to?: string;
   readonly fullRefresh?: boolean;
+  /** Told as each pipeline starts (for progress displays). */
+  readonly onProgress?: (event: { readonly pipeline: string; readonly index: number; readonly total: number }) => void;
 }
 
 /** A window a dry run would process, or why it cannot tell. */
@@ -104,7 +106,8 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
   // daily-run holds the upstream's lock (and so runs the downstream after it, in order).
   const blocked = new Map<string, string>();
   const results: RunResult[] = [];
-  for (const def of selected) {
+  for (const [index, def] of selected.entries()) {
+    options.onProgress?.({ pipeline: def.name, index: index + 1, total: selected.length });
     const upstreamBlock = (upstream.get(def.name) ?? []).map((u) => blocked.get(u)).find((why) => why !== undefined);
     if (upstreamBlock !== undefined) {
       blocked.set(def.name, upstreamBlock);

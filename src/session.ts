@@ -19,8 +19,8 @@ import { type Clock, systemClock } from './time/clock.ts';
 export interface SessionOptions extends ConfigFlags {
   readonly clock?: Clock;
   readonly logger?: Logger;
-  /** Pipelines to use instead of (or before loading) the catalog directory. */
-  readonly pipelines?: ReadonlyArray<PipelineDefinition>;
+  /** Pipeline definitions to use besides the catalog directory's (same name: these win). */
+  readonly definitions?: ReadonlyArray<PipelineDefinition>;
   /** Environment to resolve settings from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -39,7 +39,7 @@ export class TidemarkSession {
     const config = resolveConfig(options, options.env ?? process.env);
     const store = new LocalFileStore();
     const pipelines = new Map((await loadCatalog(store, config.catalog)).entries());
-    for (const p of options.pipelines ?? []) pipelines.set(p.name, p);
+    for (const p of options.definitions ?? []) pipelines.set(p.name, p);
     const clock = options.clock ?? systemClock;
     const engine = await Tidemark.open({ clock, store });
     let metastore: Metastore;

@@ -14,6 +14,7 @@ import { avroSchemaJson } from '../table/schema.ts';
 import { type NewTableOptions, type TableConfig, newTableConfig } from '../table/table-config.ts';
 import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
+import { withTableLock } from './table-lock.ts';
 import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
 import { type WriteInput, describeInput, stageInput } from './input.ts';
 import { type WrittenFile, writeBaseFile } from './base-file-writer.ts';
@@ -28,6 +29,8 @@ export interface EngineContext {
   readonly clock: Clock;
   /** Files of one commit written at once. */
   readonly writeConcurrency: number;
+  /** How long a writer waits for the table's writer lock. */
+  readonly lockTimeoutMs?: number;
 }
 
 /** Options of one write. */
@@ -84,8 +87,13 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
     });
   }
   const prefix = `tm_w${++writeCounter}_`;
+  const existed = await ctx.store.exists(basePath);
   try {
-    return await writeStaged(ctx, basePath, input, options, prefix);
+    return await withTableLock(ctx.store, basePath, () => writeStaged(ctx, basePath, input, options, prefix), ctx.lockTimeoutMs);
+  } catch (error) {
+    // A first write that failed leaves no table behind, not even the lock's directory.
+    if (!existed && !(await ctx.store.exists(path.join(basePath, '.hoodie', 'hoodie.properties')))) await ctx.store.remove(basePath);
+    throw error;
   } finally {
     const tables = await ctx.duck.column<string>(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '${prefix}')`);
     for (const t of tables) await ctx.duck.run(`DROP TABLE IF EXISTS ${t}`);

@@ -8,6 +8,7 @@
  * held as JS strings; only the columns the batches and the model need (day, ts, qty, amount) stay in
  * typed arrays.
  */
+import { type Model, batchMix } from './model.ts';
 
 export const DAYS = 30;
 export const DAY_US = 86_400_000_000;
@@ -72,57 +73,8 @@ export interface Base {
   day: Uint8Array;
 }
 
-/** Fresh, stale and inserted rows of a batch of `u` rows. */
-export function batchMix(u: number): { nFresh: number; nStale: number; nIns: number } {
-  const nFresh = Math.round(u * 0.75);
-  const nStale = Math.round(u * 0.05);
-  return { nFresh, nStale, nIns: u - nFresh - nStale };
-}
-
-/** Expected table state: qty, amount and ts by id (ids are dense from 0). */
-export class Model {
-  n = 0;
-  readonly qty: Int32Array;
-  readonly amount: Float64Array;
-  readonly ts: Float64Array;
-  constructor(capacity: number) {
-    this.qty = new Int32Array(capacity);
-    this.amount = new Float64Array(capacity);
-    this.ts = new Float64Array(capacity);
-  }
-  /** Applies an upsert batch: new ids inserted, stored ids replaced only by a strictly newer ts. */
-  apply(b: Batch): void {
-    for (let k = 0; k < b.n; k++) {
-      const id = b.id[k]!;
-      if (id >= this.n) {
-        this.n = Math.max(this.n, id + 1);
-        this.set(id, b, k);
-      } else if (b.ts[k]! > this.ts[id]!) this.set(id, b, k);
-    }
-  }
-  private set(id: number, b: Batch, k: number): void {
-    this.qty[id] = b.qty[k]!;
-    this.amount[id] = b.amount[k]!;
-    this.ts[id] = b.ts[k]!;
-  }
-  sums(): Expected {
-    let q = 0;
-    let a = 0;
-    for (let i = 0; i < this.n; i++) {
-      q += this.qty[i]!;
-      a += this.amount[i]!;
-    }
-    return { count: this.n, sumQty: q, sumAmount: a };
-  }
-}
-
-export interface Expected {
-  count: number;
-  sumQty: number;
-  sumAmount: number;
-}
-
-const CHUNK = 2048;
+/** Rows per staging chunk (DuckDB's vector size). */
+export const CHUNK = 2048;
 
 /** The generator: one random stream for everything, in peers.mjs's order. */
 export class Workload {
@@ -187,7 +139,7 @@ export class Workload {
       }
       sink(c);
     }
-    model.n = n;
+    model.loaded(n);
     return { n, day };
   }
 
@@ -294,27 +246,4 @@ function newBatch(n: number): Batch {
     nStale: 0,
     nIns: 0,
   };
-}
-
-/** A batch as staging chunks. */
-export function batchChunks(b: Batch): RowChunk[] {
-  const out: RowChunk[] = [];
-  for (let off = 0; off < b.n; off += CHUNK) {
-    const m = Math.min(CHUNK, b.n - off);
-    const c: RowChunk = { n: m, id: [], tsUs: [], dt: [], amount: [], qty: [], score: [], status: [], user: [], city: [], note: [] };
-    for (let i = off; i < off + m; i++) {
-      c.id.push(BigInt(b.id[i]!));
-      c.tsUs.push(BigInt(b.ts[i]!));
-      c.dt.push(DT[b.day[i]!]!);
-      c.amount.push(b.amount[i]!);
-      c.qty.push(b.qty[i]!);
-      c.score.push(b.score[i]!);
-      c.status.push(STATUS[b.status[i]!]!);
-      c.user.push(b.user[i]!);
-      c.city.push(CITY[b.city[i]!]!);
-      c.note.push(b.note[i]!);
-    }
-    out.push(c);
-  }
-  return out;
 }

@@ -1,0 +1,104 @@
+/**
+ * Runs one peer through the workload and measures every step the same way for every peer: wall
+ * seconds of the call, bytes under the table's directory afterwards, the process's peak RSS so far
+ * (`peak_rss_mb`, process-wide running max), the RSS peak sampled during the step (`step_rss_mb`) and
+ * the 1-minute load average (`load_1m`: anything else running on the machine skews the figures).
+ */
+import os from 'node:os';
+import { duBytes, median, peakRssMb, round4, sampled, timeReps } from './measure.ts';
+import type { Peer, SnapshotResult, WriteExtras } from './peer.ts';
+import type { DataSet } from './stage.ts';
+
+/** One output line. */
+export interface StepRecord {
+  peer: string;
+  step: string;
+  rows: number | null;
+  seconds: number | null;
+  bytes_on_disk: number | null;
+  peak_rss_mb: number;
+  [extra: string]: unknown;
+}
+
+export type Emit = (r: StepRecord) => void;
+
+const READ_REPS = 5;
+
+/**
+ * Full mode: load, the three upserts, snapshot_read, point_lookup, point_lookup_pruned, correctness.
+ * Scale mode (`data.steps` has only upsert_skewed): load, upsert_skewed, correctness of the snapshot.
+ * Returns whether correctness passed.
+ */
+export async function runPeer(peer: Peer, data: DataSet, emit: Emit, extra: Record<string, unknown> = {}): Promise<boolean> {
+  const full = data.steps.length === 3;
+  const out = (r: { step: string; rows: number | null; seconds: number | null; bytes_on_disk: number | null; [extra: string]: unknown }): void => {
+    const { step, rows, seconds, bytes_on_disk, ...rest } = r;
+    emit({ peer: peer.name, step, rows, seconds, bytes_on_disk, peak_rss_mb: peakRssMb(), ...rest, load_1m: +os.loadavg()[0]!.toFixed(2), ...extra });
+  };
+  const problems: string[] = [];
+  try {
+    const ld = await sampled(() => peer.load(data.files.base));
+    out({ step: 'load', rows: data.n, seconds: round4(ld.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: ld.stepRssMb, ...ld.value });
+
+    for (const [step, key] of data.steps) {
+      const b = data.batches[key];
+      const up = await sampled(() => peer.upsert(data.files[key]));
+      out({ step, rows: b.n, seconds: round4(up.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: up.stepRssMb, ...up.value });
+      problems.push(...checkCounts(step, up.value, b));
+    }
+
+    const sr = await timeReps(() => peer.snapshot(), full ? READ_REPS : 1);
+    if (full) {
+      out({ step: 'snapshot_read', rows: sr.value.count, seconds: round4(sr.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: sr.stepRssMb, first_s: sr.first_s, min_s: sr.min_s, reps: READ_REPS });
+    }
+    problems.push(...checkSnapshot(sr.value, data));
+
+    if (full) {
+      const lookups: Array<{ id: number; got: number[]; pruned: number[] }> = [];
+      const tl: number[] = [];
+      const tp: number[] = [];
+      let rss = 0;
+      for (const id of data.lookupIds) {
+        const a = await sampled(() => peer.lookup(id));
+        const p = await sampled(() => peer.lookupPruned(id, data.dtOf(id)));
+        tl.push(a.seconds);
+        tp.push(p.seconds);
+        rss = Math.max(rss, a.stepRssMb, p.stepRssMb);
+        lookups.push({ id, got: a.value, pruned: p.value });
+      }
+      const note = `median of ${data.lookupIds.length} ids`;
+      out({ step: 'point_lookup', rows: 1, seconds: round4(median(tl)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tl)), max_s: round4(Math.max(...tl)), note });
+      out({ step: 'point_lookup_pruned', rows: 1, seconds: round4(median(tp)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tp)), max_s: round4(Math.max(...tp)), note: `${note}, partition known` });
+      for (const l of lookups) {
+        const want = data.model.qty[l.id]!;
+        if (l.got.length !== 1 || l.got[0] !== want) problems.push(`point_lookup id=${l.id}: got qty [${l.got.join(', ')}], want [${want}]`);
+        if (l.pruned.length !== 1 || l.pruned[0] !== want) problems.push(`point_lookup_pruned id=${l.id} (dt ${data.dtOf(l.id)}): got qty [${l.pruned.join(', ')}], want [${want}]`);
+      }
+    }
+  } catch (error) {
+    problems.push(`error: ${String((error as Error)?.stack ?? error).split('\n').slice(0, 4).join(' | ')}`);
+  }
+  const ok = problems.length === 0;
+  out({ step: 'correctness', rows: data.expected.count, seconds: null, bytes_on_disk: duBytes(peer.root), ok, result: ok ? 'ok' : 'fail', problems });
+  return ok;
+}
+
+/** What a write reports against what the batch holds (only for peers that report it). */
+function checkCounts(step: string, r: WriteExtras, b: { nFresh: number; nStale: number; nIns: number }): string[] {
+  const p: string[] = [];
+  if (r.inserted !== undefined && r.inserted !== b.nIns) p.push(`${step}: commit reports ${r.inserted} inserted, batch has ${b.nIns} new ids`);
+  if (r.updated !== undefined && r.updated !== b.nFresh) p.push(`${step}: commit reports ${r.updated} updated, batch has ${b.nFresh} fresh updates`);
+  if (r.skipped_as_older !== undefined && r.skipped_as_older !== b.nStale) p.push(`${step}: commit reports ${r.skipped_as_older} skipped as older, batch has ${b.nStale} stale updates`);
+  return p;
+}
+
+/** Count and sum(qty) exact, sum(amount) within 1e-6 relative, no stale row visible. */
+function checkSnapshot(got: SnapshotResult, data: DataSet): string[] {
+  const exp = data.expected;
+  const p: string[] = [];
+  if (got.count !== exp.count) p.push(`snapshot count ${got.count}, want ${exp.count}`);
+  if (got.sumQty !== exp.sumQty) p.push(`snapshot sum(qty) ${got.sumQty}, want ${exp.sumQty}`);
+  if (!(Math.abs(got.sumAmount - exp.sumAmount) <= 1e-6 * Math.abs(exp.sumAmount))) p.push(`snapshot sum(amount) ${got.sumAmount}, want ${exp.sumAmount}`);
+  if (got.stale !== 0) p.push(`${got.stale} stale (older-ts, qty = -1) rows visible`);
+  return p;
+}

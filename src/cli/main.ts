@@ -12,6 +12,7 @@ import { registerDailyRun } from './commands/daily-run.ts';
 import { registerInit } from './commands/init.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTables } from './commands/tables.ts';
+import { registerTableServices } from './commands/table-services.ts';
 import { resolveTablePath } from './table-names.ts';
 import { registerCommits } from './commands/commits.ts';
 import { registerRead } from './commands/read.ts';
@@ -105,6 +106,7 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
   registerTables(program, ctx);
   registerDailyRun(program, ctx);
   registerStatus(program, ctx);
+  registerTableServices(program, ctx);
   return program;
 }
 

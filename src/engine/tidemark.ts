@@ -18,6 +18,8 @@ import { prunePartitions } from './partition-pruning.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './scan-rewrite.ts';
 import { type TableState, loadTable } from './table-state.ts';
+import { type RollbackResult, rollbackInstant } from './rollback.ts';
+import { withTableLock } from './table-lock.ts';
 import { type CommitResult, type EngineContext, type WriteOptions, writeTable } from './write.ts';
 import type { WriteOperation } from './write-plan.ts';
 
@@ -177,6 +179,15 @@ export class Tidemark {
       const replacedFileGroups = Object.values(m?.partitionToReplaceFileIds ?? {}).reduce((n, ids) => n + ids.length, 0);
       return { ...instant, operation: m?.operationType, ...info, replacedFileGroups };
     });
+  }
+
+  /**
+   * Undoes a commit: the latest completed write, or a pending one a dead writer left. Recorded as a
+   * Hudi `rollback` instant; takes the table's writer lock.
+   */
+  async rollback(basePath: string, instant: string): Promise<RollbackResult> {
+    const base = path.resolve(basePath);
+    return withTableLock(this.ctx.store, base, async () => rollbackInstant(this.ctx, await loadTable(this.ctx.store, base), instant), this.ctx.lockTimeoutMs);
   }
 
   /** The engine's DuckDB session, for adapters that run their own SQL (pipelines, the CLI). */

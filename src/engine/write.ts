@@ -15,6 +15,7 @@ import { type NewTableOptions, type TableConfig, newTableConfig } from '../table
 import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
 import { withTableLock } from './table-lock.ts';
+import { recoverDeadWriters } from './rollback.ts';
 import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
 import { type WriteInput, describeInput, stageInput } from './input.ts';
 import { type WrittenFile, writeBaseFile } from './base-file-writer.ts';
@@ -108,6 +109,8 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
   } catch (error) {
     if (!(error instanceof TableNotFoundError) || options.create === undefined) throw error;
   }
+  // Under the writer lock a pending instant is a dead writer's: roll it back, as Hudi's eager policy does.
+  if (state !== undefined && (await recoverDeadWriters(ctx, state)).length > 0) state = await loadTable(store, basePath);
   const label = state?.config.name ?? options.create?.name ?? basePath;
   const table = `${label} (${basePath})`;
   if (state !== undefined) assertWritable(state, table);
@@ -173,13 +176,6 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
 }
 
 function assertWritable(state: TableState, table: string): void {
-  const pending = state.timeline.pending().filter((i) => i.action === 'commit' || i.action === 'replacecommit');
-  if (pending.length > 0) {
-    throw new TableFormatError(
-      `table ${table} has an unfinished write at instant ${pending[0]!.time} (a writer died or is still running); roll it back before writing`,
-      { table: state.basePath, value: pending[0]!.time },
-    );
-  }
   if (!state.config.populateMetaFields) {
     throw new TableFormatError(`table ${table} does not populate Hudi's meta fields; Tidemark writes only tables that do`, { table: state.basePath });
   }

@@ -1,0 +1,191 @@
+/**
+ * Rollback, as Hudi does it for copy-on-write tables (format spec §12): a `rollback` instant whose
+ * plan names the files an instant wrote, those files deleted, the instant's timeline entries
+ * removed, and metadata recording what was done.
+ *
+ *   R.rollback.requested  (Avro HoodieRollbackPlan: the instant, the files to delete)
+ *   R.rollback.inflight   (empty)
+ *   [completed T only]    T.commit removed first: the undo is published before any file goes
+ *   delete T's files      (markers in .hoodie/.temp/T, and any file named *_T.parquet)
+ *   delete T.inflight, T.commit.requested
+ *   R.rollback            (Avro HoodieRollbackMetadata), then .hoodie/.temp/T removed
+ *
+ * Every step is idempotent, so a rollback interrupted by a crash is finished by the next writer
+ * from its plan. Callers hold the table's writer lock.
+ */
+import path from 'node:path';
+import { InvalidInstantError, TableFormatError } from '../errors.ts';
+import { nextInstantTime } from '../time/clock.ts';
+import { parseBaseFileName } from '../table/base-file.ts';
+import { parseCommitMetadata } from '../timeline/commit-metadata.ts';
+import { type Instant, instantFileName } from '../timeline/instant.ts';
+import { decodeRollbackPlan, encodeRollbackMetadata, encodeRollbackPlan, type RollbackPartitionMetadata, type RollbackPlan } from '../timeline/avro-instants.ts';
+import { type TableState, metaDir } from './table-state.ts';
+import type { EngineContext } from './write.ts';
+
+/** What a rollback did. */
+export interface RollbackResult {
+  readonly rollbackInstant: string;
+  readonly rolledBack: string;
+  readonly action: string;
+  readonly filesDeleted: ReadonlyArray<string>;
+}
+
+const isWrite = (i: Instant): boolean => i.action === 'commit' || i.action === 'replacecommit';
+
+/**
+ * Clears what dead writers left: finishes interrupted rollbacks, rolls back every pending write, and
+ * removes marker directories of instants that are no longer pending (a writer that died after
+ * publishing its commit, before removing its markers). Returns the rollbacks done.
+ */
+export async function recoverDeadWriters(ctx: EngineContext, state: TableState): Promise<RollbackResult[]> {
+  const results = state.timeline.pending().length === 0 ? [] : await rollbackPending(ctx, state);
+  const temp = path.join(metaDir(state.basePath), '.temp');
+  const pending = new Set(state.timeline.pending().map((i) => i.time));
+  for (const entry of await ctx.store.list(temp)) {
+    if (entry.isDirectory && /^\d{14,}$/.test(entry.name) && !pending.has(entry.name)) await ctx.store.remove(path.join(temp, entry.name));
+  }
+  return results;
+}
+
+/** Finishes interrupted rollbacks, then rolls back every pending write: what dead writers left. */
+async function rollbackPending(ctx: EngineContext, state: TableState): Promise<RollbackResult[]> {
+  const results: RollbackResult[] = [];
+  let last = state.timeline.lastInstantTime();
+  for (const r of state.timeline.pending().filter((i) => i.action === 'rollback')) {
+    results.push(await finishRollback(ctx, state, r));
+  }
+  const done = new Set(results.map((r) => r.rolledBack));
+  for (const instant of state.timeline.pending().filter((i) => isWrite(i) && !done.has(i.time))) {
+    const result = await rollback(ctx, state, instant, last);
+    last = result.rollbackInstant;
+    results.push(result);
+  }
+  return results;
+}
+
+/** Undoes a write instant: the latest completed one, or a pending one. */
+export async function rollbackInstant(ctx: EngineContext, state: TableState, time: string): Promise<RollbackResult> {
+  const target = state.timeline.instants.find((i) => i.time === time && isWrite(i));
+  if (target === undefined) throw new InvalidInstantError(`table ${state.config.name} has no commit at instant ${time}`, { table: state.basePath, value: time });
+  const latest = state.timeline.latestCompletedWrite();
+  if (target.state === 'COMPLETED' && latest?.time !== time) {
+    throw new InvalidInstantError(
+      `instant ${time} of table ${state.config.name} is not the latest commit (${latest?.time}); roll back newer commits first, or restore to a savepoint`,
+      { table: state.basePath, value: time },
+    );
+  }
+  return rollback(ctx, state, target, state.timeline.lastInstantTime());
+}
+
+async function rollback(ctx: EngineContext, state: TableState, target: Instant, after: string | undefined): Promise<RollbackResult> {
+  const started = performance.now();
+  const files = await filesWrittenBy(ctx, state, target);
+  const r = nextInstantTime(ctx.clock.now(), after);
+  const plan: RollbackPlan = {
+    instantToRollback: { commitTime: target.time, action: target.action },
+    RollbackRequests: files.map((f) => ({ partitionPath: f.partition, fileId: '', latestBaseInstant: '', filesToBeDeleted: [f.path], logBlocksToBeDeleted: {} })),
+    version: 1,
+  };
+  const meta = metaDir(state.basePath);
+  await ctx.store.createExclusive(path.join(meta, instantFileName({ time: r, action: 'rollback', state: 'REQUESTED' })), encodeRollbackPlan(plan));
+  await ctx.store.createExclusive(path.join(meta, instantFileName({ time: r, action: 'rollback', state: 'INFLIGHT' })), '');
+  return execute(ctx, state, r, plan, started);
+}
+
+/** Completes a rollback a crash interrupted, from its plan. */
+async function finishRollback(ctx: EngineContext, state: TableState, r: Instant): Promise<RollbackResult> {
+  const meta = metaDir(state.basePath);
+  const requested = path.join(meta, instantFileName({ ...r, state: 'REQUESTED' }));
+  const bytes = (await ctx.store.exists(requested)) ? await ctx.store.readBytes(requested, 0, await ctx.store.size(requested)) : new Uint8Array();
+  if (bytes.length === 0) {
+    // Died before the plan was written: nothing was deleted yet; drop the empty instant.
+    await ctx.store.remove(requested);
+    await ctx.store.remove(path.join(meta, instantFileName({ ...r, state: 'INFLIGHT' })));
+    return { rollbackInstant: r.time, rolledBack: '', action: '', filesDeleted: [] };
+  }
+  const plan = decodeRollbackPlan(bytes, requested);
+  if (!(await ctx.store.exists(path.join(meta, instantFileName({ ...r, state: 'INFLIGHT' }))))) {
+    await ctx.store.createExclusive(path.join(meta, instantFileName({ ...r, state: 'INFLIGHT' })), '');
+  }
+  return execute(ctx, state, r.time, plan, performance.now());
+}
+
+async function execute(ctx: EngineContext, state: TableState, r: string, plan: RollbackPlan, started: number): Promise<RollbackResult> {
+  const target = plan.instantToRollback;
+  if (target === null) throw new TableFormatError(`rollback ${r} of ${state.basePath} names no instant`, { table: state.basePath, value: r });
+  const meta = metaDir(state.basePath);
+  const action = target.action as Instant['action'];
+  // Unpublish first: once the completed file is gone, no reader follows the files deleted next.
+  await ctx.store.remove(path.join(meta, instantFileName({ time: target.commitTime, action, state: 'COMPLETED' })));
+  const byPartition = new Map<string, string[]>();
+  const deleted: string[] = [];
+  for (const req of plan.RollbackRequests ?? []) {
+    for (const file of req.filesToBeDeleted) {
+      await ctx.store.remove(file);
+      deleted.push(file);
+      byPartition.set(req.partitionPath, [...(byPartition.get(req.partitionPath) ?? []), file]);
+    }
+  }
+  await ctx.store.remove(path.join(meta, instantFileName({ time: target.commitTime, action, state: 'INFLIGHT' })));
+  await ctx.store.remove(path.join(meta, instantFileName({ time: target.commitTime, action, state: 'REQUESTED' })));
+  const partitionMetadata: Record<string, RollbackPartitionMetadata> = {};
+  for (const [p, list] of byPartition) {
+    // Copy-on-write has no log files; Hudi's Java writer records empty maps for them.
+    partitionMetadata[p] = { partitionPath: p, successDeleteFiles: list, failedDeleteFiles: [], rollbackLogFiles: {}, logFilesFromFailedCommit: {} };
+  }
+  await ctx.store.writeAtomic(
+    path.join(meta, instantFileName({ time: r, action: 'rollback', state: 'COMPLETED' })),
+    encodeRollbackMetadata({
+      startRollbackTime: r,
+      timeTakenInMillis: Math.round(performance.now() - started),
+      totalFilesDeleted: deleted.length,
+      commitsRollback: [target.commitTime],
+      partitionMetadata,
+      version: 1,
+      instantsRollback: [{ commitTime: target.commitTime, action: target.action }],
+    }),
+  );
+  await ctx.store.remove(path.join(meta, '.temp', target.commitTime));
+  return { rollbackInstant: r, rolledBack: target.commitTime, action: target.action, filesDeleted: deleted };
+}
+
+/** The data files an instant wrote: its markers, its commit's write stats, and any file named with its time. */
+async function filesWrittenBy(ctx: EngineContext, state: TableState, target: Instant): Promise<Array<{ partition: string; path: string }>> {
+  const found = new Map<string, string>();
+  const add = (partition: string, rel: string): void => void found.set(path.join(state.basePath, rel), partition);
+  const markerRoot = path.join(metaDir(state.basePath), '.temp', target.time);
+  for (const rel of await walk(ctx, markerRoot, '')) {
+    const m = /^(.*)\.marker\.[A-Z]+$/.exec(rel);
+    if (m !== null) add(path.dirname(m[1]!) === '.' ? '' : path.dirname(m[1]!), m[1]!);
+  }
+  const partitions = new Set<string>(['', ...state.files.map((f) => f.partitionPath)]);
+  for (const state_ of ['INFLIGHT', 'COMPLETED'] as const) {
+    const file = path.join(metaDir(state.basePath), instantFileName({ ...target, state: state_ }));
+    if (!(await ctx.store.exists(file))) continue;
+    const text = await ctx.store.readText(file);
+    if (text.trim() === '') continue;
+    const metadata = parseCommitMetadata(text, file);
+    for (const [partition, stats] of Object.entries(metadata.partitionToWriteStats)) {
+      partitions.add(partition);
+      for (const s of stats) if (s.path !== null) add(partition, s.path);
+    }
+  }
+  for (const partition of partitions) {
+    for (const entry of await ctx.store.list(path.join(state.basePath, partition))) {
+      const base = entry.isDirectory ? undefined : parseBaseFileName(entry.name, partition);
+      if (base?.instant === target.time) add(partition, base.path);
+    }
+  }
+  return [...found].map(([p, partition]) => ({ partition, path: p })).sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+async function walk(ctx: EngineContext, root: string, rel: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await ctx.store.list(path.join(root, rel))) {
+    const child = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory) out.push(...(await walk(ctx, root, child)));
+    else out.push(child);
+  }
+  return out;
+}

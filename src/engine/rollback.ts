@@ -19,7 +19,7 @@ import { nextInstantTime } from '../time/clock.ts';
 import { parseBaseFileName } from '../table/base-file.ts';
 import { parseCommitMetadata } from '../timeline/commit-metadata.ts';
 import { type Instant, instantFileName } from '../timeline/instant.ts';
-import { decodeRollbackPlan, encodeRollbackMetadata, encodeRollbackPlan, type RollbackPartitionMetadata, type RollbackPlan } from '../timeline/avro-instants.ts';
+import { decodeRollbackPlan, encodeRollbackMetadata, encodeRollbackPlan, type RollbackMetadata, type RollbackPartitionMetadata, type RollbackPlan } from '../timeline/avro-instants.ts';
 import { type TableState, metaDir } from './table-state.ts';
 import type { EngineContext } from './write.ts';
 
@@ -33,23 +33,8 @@ export interface RollbackResult {
 
 const isWrite = (i: Instant): boolean => i.action === 'commit' || i.action === 'replacecommit';
 
-/**
- * Clears what dead writers left: finishes interrupted rollbacks, rolls back every pending write, and
- * removes marker directories of instants that are no longer pending (a writer that died after
- * publishing its commit, before removing its markers). Returns the rollbacks done.
- */
-export async function recoverDeadWriters(ctx: EngineContext, state: TableState): Promise<RollbackResult[]> {
-  const results = state.timeline.pending().length === 0 ? [] : await rollbackPending(ctx, state);
-  const temp = path.join(metaDir(state.basePath), '.temp');
-  const pending = new Set(state.timeline.pending().map((i) => i.time));
-  for (const entry of await ctx.store.list(temp)) {
-    if (entry.isDirectory && /^\d{14,}$/.test(entry.name) && !pending.has(entry.name)) await ctx.store.remove(path.join(temp, entry.name));
-  }
-  return results;
-}
-
 /** Finishes interrupted rollbacks, then rolls back every pending write: what dead writers left. */
-async function rollbackPending(ctx: EngineContext, state: TableState): Promise<RollbackResult[]> {
+export async function rollbackPending(ctx: EngineContext, state: TableState): Promise<RollbackResult[]> {
   const results: RollbackResult[] = [];
   let last = state.timeline.lastInstantTime();
   for (const r of state.timeline.pending().filter((i) => i.action === 'rollback')) {
@@ -114,44 +99,53 @@ async function finishRollback(ctx: EngineContext, state: TableState, r: Instant)
 async function execute(ctx: EngineContext, state: TableState, r: string, plan: RollbackPlan, started: number): Promise<RollbackResult> {
   const target = plan.instantToRollback;
   if (target === null) throw new TableFormatError(`rollback ${r} of ${state.basePath} names no instant`, { table: state.basePath, value: r });
+  const files = (plan.RollbackRequests ?? []).flatMap((req) => req.filesToBeDeleted.map((f) => ({ partition: req.partitionPath, path: f })));
+  const metadata = await undoInstant(ctx, state, { time: target.commitTime, action: target.action as Instant['action'] }, files, r, started);
+  await ctx.store.writeAtomic(path.join(metaDir(state.basePath), instantFileName({ time: r, action: 'rollback', state: 'COMPLETED' })), encodeRollbackMetadata(metadata));
+  return { rollbackInstant: r, rolledBack: target.commitTime, action: target.action, filesDeleted: files.map((f) => f.path) };
+}
+
+/**
+ * Undoes one write instant: unpublishes it (if completed), deletes its files and its timeline
+ * entries and markers. Returns the rollback metadata (restore embeds it; rollback publishes it).
+ */
+export async function undoInstant(
+  ctx: EngineContext,
+  state: TableState,
+  target: Pick<Instant, 'time' | 'action'>,
+  files: ReadonlyArray<{ partition: string; path: string }>,
+  by: string,
+  started: number,
+): Promise<RollbackMetadata> {
   const meta = metaDir(state.basePath);
-  const action = target.action as Instant['action'];
   // Unpublish first: once the completed file is gone, no reader follows the files deleted next.
-  await ctx.store.remove(path.join(meta, instantFileName({ time: target.commitTime, action, state: 'COMPLETED' })));
+  await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'COMPLETED' })));
   const byPartition = new Map<string, string[]>();
-  const deleted: string[] = [];
-  for (const req of plan.RollbackRequests ?? []) {
-    for (const file of req.filesToBeDeleted) {
-      await ctx.store.remove(file);
-      deleted.push(file);
-      byPartition.set(req.partitionPath, [...(byPartition.get(req.partitionPath) ?? []), file]);
-    }
+  for (const f of files) {
+    await ctx.store.remove(f.path);
+    byPartition.set(f.partition, [...(byPartition.get(f.partition) ?? []), f.path]);
   }
-  await ctx.store.remove(path.join(meta, instantFileName({ time: target.commitTime, action, state: 'INFLIGHT' })));
-  await ctx.store.remove(path.join(meta, instantFileName({ time: target.commitTime, action, state: 'REQUESTED' })));
+  await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'INFLIGHT' })));
+  await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'REQUESTED' })));
+  await ctx.store.remove(path.join(meta, '.temp', target.time));
   const partitionMetadata: Record<string, RollbackPartitionMetadata> = {};
   for (const [p, list] of byPartition) {
     // Copy-on-write has no log files; Hudi's Java writer records empty maps for them.
     partitionMetadata[p] = { partitionPath: p, successDeleteFiles: list, failedDeleteFiles: [], rollbackLogFiles: {}, logFilesFromFailedCommit: {} };
   }
-  await ctx.store.writeAtomic(
-    path.join(meta, instantFileName({ time: r, action: 'rollback', state: 'COMPLETED' })),
-    encodeRollbackMetadata({
-      startRollbackTime: r,
-      timeTakenInMillis: Math.round(performance.now() - started),
-      totalFilesDeleted: deleted.length,
-      commitsRollback: [target.commitTime],
-      partitionMetadata,
-      version: 1,
-      instantsRollback: [{ commitTime: target.commitTime, action: target.action }],
-    }),
-  );
-  await ctx.store.remove(path.join(meta, '.temp', target.commitTime));
-  return { rollbackInstant: r, rolledBack: target.commitTime, action: target.action, filesDeleted: deleted };
+  return {
+    startRollbackTime: by,
+    timeTakenInMillis: Math.round(performance.now() - started),
+    totalFilesDeleted: files.length,
+    commitsRollback: [target.time],
+    partitionMetadata,
+    version: 1,
+    instantsRollback: [{ commitTime: target.time, action: target.action }],
+  };
 }
 
 /** The data files an instant wrote: its markers, its commit's write stats, and any file named with its time. */
-async function filesWrittenBy(ctx: EngineContext, state: TableState, target: Instant): Promise<Array<{ partition: string; path: string }>> {
+export async function filesWrittenBy(ctx: EngineContext, state: TableState, target: Pick<Instant, 'time' | 'action'>): Promise<Array<{ partition: string; path: string }>> {
   const found = new Map<string, string>();
   const add = (partition: string, rel: string): void => void found.set(path.join(state.basePath, rel), partition);
   const markerRoot = path.join(metaDir(state.basePath), '.temp', target.time);

@@ -19,6 +19,9 @@ import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './scan-rewrite.ts';
 import { type TableState, loadTable } from './table-state.ts';
 import { type RollbackResult, rollbackInstant } from './rollback.ts';
+import { type CleanResult, assertNotCleaned, cleanTable } from './clean.ts';
+import { restore, savepoint } from './savepoint.ts';
+import { recoverDeadWriters } from './recovery.ts';
 import { withTableLock } from './table-lock.ts';
 import { type CommitResult, type EngineContext, type WriteOptions, writeTable } from './write.ts';
 import type { WriteOperation } from './write-plan.ts';
@@ -94,6 +97,7 @@ export class Tidemark {
   /** The SELECT statement of a read, for use inside larger SQL. */
   async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
     const state = await this.table(basePath);
+    await assertNotCleaned(this.ctx, state, options);
     if (options.where === undefined || options.where.trim() === '') return readSql(state, options);
     const partitions = [...new Set(state.files.map((f) => f.partitionPath))];
     const keep = await prunePartitions(this.ctx.duck, state, options.where, partitions);
@@ -186,8 +190,28 @@ export class Tidemark {
    * Hudi `rollback` instant; takes the table's writer lock.
    */
   async rollback(basePath: string, instant: string): Promise<RollbackResult> {
+    return this.service(basePath, (state) => rollbackInstant(this.ctx, state, instant));
+  }
+
+  /** Deletes file slices no reader of the last `retainCommits` commits needs (Hudi's KEEP_LATEST_COMMITS). */
+  async clean(basePath: string, options: { retainCommits?: number } = {}): Promise<CleanResult> {
+    return this.service(basePath, (state) => cleanTable(this.ctx, state, options.retainCommits ?? state.config.commitsRetained));
+  }
+
+  /** Pins a completed commit: the cleaner keeps its files, and `restore` can return to it. */
+  async savepoint(basePath: string, instant: string, comment?: string): Promise<{ instant: string; files: number }> {
+    return this.service(basePath, (state) => savepoint(this.ctx, state, instant, comment));
+  }
+
+  /** Returns the table to a savepoint, undoing every later commit in one `restore` instant. */
+  async restore(basePath: string, instant: string): Promise<{ restoreInstant: string; rolledBack: string[] }> {
+    return this.service(basePath, (state) => restore(this.ctx, state, instant));
+  }
+
+  /** Runs a table service under the writer lock, after clearing what dead writers left. */
+  private async service<T>(basePath: string, fn: (state: TableState) => Promise<T>): Promise<T> {
     const base = path.resolve(basePath);
-    return withTableLock(this.ctx.store, base, async () => rollbackInstant(this.ctx, await loadTable(this.ctx.store, base), instant), this.ctx.lockTimeoutMs);
+    return withTableLock(this.ctx.store, base, async () => fn(await recoverDeadWriters(this.ctx, await loadTable(this.ctx.store, base))), this.ctx.lockTimeoutMs);
   }
 
   /** The engine's DuckDB session, for adapters that run their own SQL (pipelines, the CLI). */

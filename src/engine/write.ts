@@ -15,7 +15,8 @@ import { type NewTableOptions, type TableConfig, newTableConfig } from '../table
 import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
 import { withTableLock } from './table-lock.ts';
-import { recoverDeadWriters } from './rollback.ts';
+import { recoverDeadWriters } from './recovery.ts';
+import { cleanTable } from './clean.ts';
 import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
 import { type WriteInput, describeInput, stageInput } from './input.ts';
 import { type WrittenFile, writeBaseFile } from './base-file-writer.ts';
@@ -90,7 +91,20 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
   const prefix = `tm_w${++writeCounter}_`;
   const existed = await ctx.store.exists(basePath);
   try {
-    return await withTableLock(ctx.store, basePath, () => writeStaged(ctx, basePath, input, options, prefix), ctx.lockTimeoutMs);
+    return await withTableLock(
+      ctx.store,
+      basePath,
+      async () => {
+        const result = await writeStaged(ctx, basePath, input, options, prefix);
+        // Tables that ask for it are cleaned after each commit, still under the writer lock.
+        if (result.instant !== undefined) {
+          const state = await loadTable(ctx.store, basePath);
+          if (state.config.cleanAutomatic) await cleanTable(ctx, state);
+        }
+        return result;
+      },
+      ctx.lockTimeoutMs,
+    );
   } catch (error) {
     // A first write that failed leaves no table behind, not even the lock's directory.
     if (!existed && !(await ctx.store.exists(path.join(basePath, '.hoodie', 'hoodie.properties')))) await ctx.store.remove(basePath);
@@ -110,7 +124,7 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
     if (!(error instanceof TableNotFoundError) || options.create === undefined) throw error;
   }
   // Under the writer lock a pending instant is a dead writer's: roll it back, as Hudi's eager policy does.
-  if (state !== undefined && (await recoverDeadWriters(ctx, state)).length > 0) state = await loadTable(store, basePath);
+  if (state !== undefined) state = await recoverDeadWriters(ctx, state);
   const label = state?.config.name ?? options.create?.name ?? basePath;
   const table = `${label} (${basePath})`;
   if (state !== undefined) assertWritable(state, table);

@@ -8,6 +8,8 @@ import { formatProperties, parseProperties, tableChecksum } from './properties.t
 /** Hudi's defaults for file sizing (`hoodie.parquet.small.file.limit`, `hoodie.parquet.max.file.size`). */
 export const DEFAULT_SMALL_FILE_LIMIT = 104_857_600;
 export const DEFAULT_MAX_FILE_SIZE = 125_829_120;
+/** Hudi's default for the commits the cleaner keeps (`hoodie.cleaner.commits.retained`). */
+export const DEFAULT_COMMITS_RETAINED = 10;
 /** Hudi's fallback record size estimate before any commit says better (`hoodie.copyonwrite.record.size.estimate`). */
 export const DEFAULT_RECORD_SIZE_ESTIMATE = 1024;
 
@@ -36,6 +38,10 @@ export interface TableConfig {
   readonly createSchema: string | undefined;
   readonly smallFileLimit: number;
   readonly maxFileSize: number;
+  /** Clean after every write (`hoodie.clean.automatic`; off unless the table says so). */
+  readonly cleanAutomatic: boolean;
+  /** Commits the cleaner retains (`hoodie.cleaner.commits.retained`, Hudi's default 10). */
+  readonly commitsRetained: number;
   /** Every property as read, so keys Tidemark does not model survive a rewrite. */
   readonly properties: ReadonlyMap<string, string>;
 }
@@ -52,6 +58,9 @@ export interface NewTableOptions {
   readonly smallFileLimit?: number;
   readonly maxFileSize?: number;
   readonly createSchema?: string;
+  /** Clean after every write, keeping `commitsRetained` commits readable. */
+  readonly cleanAutomatic?: boolean;
+  readonly commitsRetained?: number;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -84,6 +93,8 @@ export function newTableConfig(options: NewTableOptions): TableConfig {
     createSchema: options.createSchema,
     smallFileLimit: options.smallFileLimit ?? DEFAULT_SMALL_FILE_LIMIT,
     maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    cleanAutomatic: options.cleanAutomatic ?? false,
+    commitsRetained: options.commitsRetained ?? DEFAULT_COMMITS_RETAINED,
     properties: new Map(),
   };
 }
@@ -139,6 +150,8 @@ export function parseTableConfig(text: string, file: string): TableConfig {
     createSchema: get('hoodie.table.create.schema'),
     smallFileLimit: num('hoodie.parquet.small.file.limit', DEFAULT_SMALL_FILE_LIMIT),
     maxFileSize: num('hoodie.parquet.max.file.size', DEFAULT_MAX_FILE_SIZE),
+    cleanAutomatic: get('hoodie.clean.automatic') === 'true',
+    commitsRetained: num('hoodie.cleaner.commits.retained', DEFAULT_COMMITS_RETAINED),
     properties: props,
   };
 }
@@ -167,6 +180,8 @@ export function formatTableConfig(config: TableConfig, savedAt: Date): string {
   set('hoodie.archivelog.folder', 'archived');
   set('hoodie.parquet.small.file.limit', String(config.smallFileLimit));
   set('hoodie.parquet.max.file.size', String(config.maxFileSize));
+  set('hoodie.clean.automatic', String(config.cleanAutomatic));
+  set('hoodie.cleaner.commits.retained', String(config.commitsRetained));
   set('hoodie.table.create.schema', config.createSchema);
   const entries: Array<[string, string]> = [];
   for (const [k, v] of config.properties) if (!own.has(k) && k !== 'hoodie.table.checksum') entries.push([k, v]);

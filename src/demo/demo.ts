@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { type CliIo, main } from '../cli/main.ts';
 import { renderTable } from '../cli/output.ts';
+import { isAlive } from '../storage/pid-lock.ts';
 import { type Logger, silentLogger } from '../logging/logger.ts';
 import { loadCatalog } from '../definitions/load-catalog.ts';
 import { MetastoreInUseError } from '../errors.ts';
@@ -264,11 +265,3 @@ export async function resetDemo(options: { readonly warehouse: string; readonly 
   return removed;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -74,7 +74,7 @@ function unlinkQuietly(file: string): void {
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -12,21 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tidemark } from '../../src/engine/tidemark.ts';
 import { CowModel, type ModelRow, type StoredRow } from '../support/cow-model.ts';
+import { splitmix32 } from '../../src/util/random.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KILLS = Number(process.env.TIDEMARK_CRASH_KILLS ?? 50);
-
-/** A seeded generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the crash writer; kills it `killAfterMs` after it is ready (never when undefined). */
 function crashWriter(base: string, batchFile: string, killAfterMs: number | undefined): Promise<{ killed: boolean; writeMs: number }> {
@@ -65,7 +54,7 @@ describe('a writer killed at random moments', () => {
   });
 
   it(`never leaves a half-written commit visible (${KILLS} kills)`, async () => {
-    const random = rng(7);
+    const random = splitmix32(7); // seeded, so a failure can be replayed
     const base = path.join(dir, 't');
     const model = new CowModel();
     const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };

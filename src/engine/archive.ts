@@ -132,7 +132,8 @@ function checkOptions(options: ArchiveOptions): { min: number; max: number; roll
 
 /** The completed writes that may be archived now, oldest first (Hudi's getCommitInstantsToArchive). */
 async function writesToArchive(ctx: Pick<EngineContext, 'store'>, state: TableState, min: number, max: number): Promise<Instant[]> {
-  const { timeline } = state;
+  // Only the active timeline is archived from; `state.timeline` also holds what is archived already.
+  const timeline = state.activeTimeline;
   const writes = timeline.completedWrites();
   if (writes.length <= max) return [];
   const bounds: string[] = [];
@@ -165,8 +166,8 @@ export async function archiveTimeline(ctx: Pick<EngineContext, 'store'>, state: 
   const writes = await writesToArchive(ctx, state, min, max);
   if (writes.length === 0) return { archived: [], file: undefined };
   const newest = writes.at(-1)!.time;
-  const latestClean = state.timeline.completed('clean').at(-1)?.time;
-  const others = state.timeline.instants.filter(
+  const latestClean = state.activeTimeline.completed('clean').at(-1)?.time;
+  const others = state.activeTimeline.instants.filter(
     (i) => i.state === 'COMPLETED' && (i.action === 'clean' || i.action === 'rollback') && i.time < newest && i.time !== latestClean,
   );
   const chosen = new Set([...writes, ...others].map((i) => `${i.time}.${i.action}`));

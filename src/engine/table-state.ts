@@ -10,7 +10,8 @@ import { type FileSlice, type Replacement, fileSlicesAsOf } from '../table/file-
 import { fromAvroSchema, type Schema } from '../table/schema.ts';
 import { type TableConfig, parseTableConfig } from '../table/table-config.ts';
 import { type CommitMetadata, parseCommitMetadata } from '../timeline/commit-metadata.ts';
-import { type Instant, instantFileName, parseInstantFileName } from '../timeline/instant.ts';
+import { type Instant, WRITE_ACTIONS, instantFileName, parseInstantFileName } from '../timeline/instant.ts';
+import { readArchivedTimeline } from './archive.ts';
 import { Timeline } from '../timeline/timeline.ts';
 
 /** `.hoodie` under a base path. */
@@ -22,7 +23,10 @@ export function metaDir(basePath: string): string {
 export interface TableState {
   readonly basePath: string;
   readonly config: TableConfig;
+  /** Every instant: the active timeline and the completed writes moved to the archived timeline. */
   readonly timeline: Timeline;
+  /** The instants in `.hoodie/` itself (what the archiver and the timeline's housekeeping work on). */
+  readonly activeTimeline: Timeline;
   /** Metadata of each completed write instant, by instant time. */
   readonly commits: ReadonlyMap<string, CommitMetadata>;
   /** Every base file a completed write names (all slices, not just the latest). */
@@ -50,20 +54,36 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
     const instant = parseInstantFileName(entry.name);
     if (instant !== undefined) instants.push(instant);
   }
-  const timeline = new Timeline(instants);
+  const activeTimeline = new Timeline(instants);
   const commits = new Map<string, CommitMetadata>();
+  // Commits moved to the archived timeline still name files readers need (the file groups they
+  // wrote that no later commit rewrote), so their metadata is read back from the archive.
+  const archived: Instant[] = [];
+  const folder = config.properties.get('hoodie.archivelog.folder') || 'archived';
+  if ((await store.list(path.join(metaDir(basePath), folder))).some((e) => !e.isDirectory)) {
+    const active = new Set(activeTimeline.instants.map((i) => `${i.time}.${i.action}`));
+    for (const a of await readArchivedTimeline(store, basePath, folder)) {
+      if (a.state !== 'COMPLETED' || !WRITE_ACTIONS.has(a.action) || a.commitMetadata === undefined || active.has(`${a.time}.${a.action}`)) continue;
+      archived.push({ time: a.time, action: a.action, state: 'COMPLETED' });
+      commits.set(a.time, a.commitMetadata);
+    }
+  }
+  const timeline = archived.length === 0 ? activeTimeline : new Timeline([...archived, ...activeTimeline.instants]);
   const files: BaseFile[] = [];
   const replacements: Replacement[] = [];
   for (const instant of timeline.completedWrites()) {
-    const file = path.join(metaDir(basePath), instantFileName(instant));
-    const metadata = parseCommitMetadata(await store.readText(file), file);
-    commits.set(instant.time, metadata);
+    let metadata = commits.get(instant.time);
+    if (metadata === undefined) {
+      const file = path.join(metaDir(basePath), instantFileName(instant));
+      metadata = parseCommitMetadata(await store.readText(file), file);
+      commits.set(instant.time, metadata);
+    }
     for (const stats of Object.values(metadata.partitionToWriteStats)) {
       for (const stat of stats) {
         if (stat.path === null) continue;
         const base = parseBaseFilePath(stat.path, stat.fileSizeInBytes);
         if (base === undefined) {
-          throw new TableFormatError(`commit ${file} names "${stat.path}", which is not a base file name`, { table: basePath, file, value: stat.path });
+          throw new TableFormatError(`commit ${instant.time} of ${basePath} names "${stat.path}", which is not a base file name`, { table: basePath, value: stat.path });
         }
         files.push(base);
       }
@@ -72,7 +92,7 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
       replacements.push({ instant: instant.time, partitionToReplaceFileIds: metadata.partitionToReplaceFileIds });
     }
   }
-  return { basePath, config, timeline, commits, files, replacements };
+  return { basePath, config, timeline, activeTimeline, commits, files, replacements };
 }
 
 /** The file slices visible as of an instant (latest when undefined). */

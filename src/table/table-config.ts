@@ -10,6 +10,9 @@ export const DEFAULT_SMALL_FILE_LIMIT = 104_857_600;
 export const DEFAULT_MAX_FILE_SIZE = 125_829_120;
 /** Hudi's default for the commits the cleaner keeps (`hoodie.cleaner.commits.retained`). */
 export const DEFAULT_COMMITS_RETAINED = 10;
+/** Hudi's archival bounds (`hoodie.keep.min.commits`, `hoodie.keep.max.commits`). */
+export const DEFAULT_KEEP_MIN_COMMITS = 20;
+export const DEFAULT_KEEP_MAX_COMMITS = 30;
 /** Hudi's fallback record size estimate before any commit says better (`hoodie.copyonwrite.record.size.estimate`). */
 export const DEFAULT_RECORD_SIZE_ESTIMATE = 1024;
 
@@ -42,6 +45,9 @@ export interface TableConfig {
   readonly cleanAutomatic: boolean;
   /** Commits the cleaner retains (`hoodie.cleaner.commits.retained`, Hudi's default 10). */
   readonly commitsRetained: number;
+  /** Archive old instants when the active timeline has more than `keepMaxCommits` completed writes, down to `keepMinCommits` (`hoodie.keep.max.commits` 30, `hoodie.keep.min.commits` 20). */
+  readonly keepMinCommits: number;
+  readonly keepMaxCommits: number;
   /** Every property as read, so keys Tidemark does not model survive a rewrite. */
   readonly properties: ReadonlyMap<string, string>;
 }
@@ -61,6 +67,8 @@ export interface NewTableOptions {
   /** Clean after every write, keeping `commitsRetained` commits readable. */
   readonly cleanAutomatic?: boolean;
   readonly commitsRetained?: number;
+  readonly keepMinCommits?: number;
+  readonly keepMaxCommits?: number;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -95,6 +103,8 @@ export function newTableConfig(options: NewTableOptions): TableConfig {
     maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
     cleanAutomatic: options.cleanAutomatic ?? false,
     commitsRetained: options.commitsRetained ?? DEFAULT_COMMITS_RETAINED,
+    keepMinCommits: options.keepMinCommits ?? DEFAULT_KEEP_MIN_COMMITS,
+    keepMaxCommits: options.keepMaxCommits ?? DEFAULT_KEEP_MAX_COMMITS,
     properties: new Map(),
   };
 }
@@ -152,6 +162,8 @@ export function parseTableConfig(text: string, file: string): TableConfig {
     maxFileSize: num('hoodie.parquet.max.file.size', DEFAULT_MAX_FILE_SIZE),
     cleanAutomatic: get('hoodie.clean.automatic') === 'true',
     commitsRetained: num('hoodie.cleaner.commits.retained', DEFAULT_COMMITS_RETAINED),
+    keepMinCommits: num('hoodie.keep.min.commits', DEFAULT_KEEP_MIN_COMMITS),
+    keepMaxCommits: num('hoodie.keep.max.commits', DEFAULT_KEEP_MAX_COMMITS),
     properties: props,
   };
 }
@@ -182,6 +194,8 @@ export function formatTableConfig(config: TableConfig, savedAt: Date): string {
   set('hoodie.parquet.max.file.size', String(config.maxFileSize));
   set('hoodie.clean.automatic', String(config.cleanAutomatic));
   set('hoodie.cleaner.commits.retained', String(config.commitsRetained));
+  set('hoodie.keep.min.commits', String(config.keepMinCommits));
+  set('hoodie.keep.max.commits', String(config.keepMaxCommits));
   set('hoodie.table.create.schema', config.createSchema);
   const entries: Array<[string, string]> = [];
   for (const [k, v] of config.properties) if (!own.has(k) && k !== 'hoodie.table.checksum') entries.push([k, v]);

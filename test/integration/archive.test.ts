@@ -39,7 +39,7 @@ describe('archiveTimeline', () => {
     // Two partitions, a few keys: every commit rewrites one file group and leaves the others.
     for (let i = 1; i <= 35; i++) {
       const r = await tm.upsert(template, { rows: [{ id: i % 4, region: i % 2 === 0 ? 'eu' : 'us', ts: i, v: `v${i}` }] }, {
-        create: { name: 'archived', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['region'] },
+        create: { name: 'archived', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['region'], keepMaxCommits: 1000 }, // archived by hand below, not by the writes
       });
       instants.push(r.instant!);
     }
@@ -64,7 +64,9 @@ describe('archiveTimeline', () => {
     expect(result.file).toBe(path.join(base, ARCHIVE));
 
     const active = await loadTable(store, base);
-    expect(active.timeline.completedWrites().map((i) => i.time)).toEqual(instants.slice(15));
+    expect(active.activeTimeline.completedWrites().map((i) => i.time)).toEqual(instants.slice(15));
+    // The loaded table still counts the archived commits as part of its history.
+    expect(active.timeline.completedWrites().map((i) => i.time)).toEqual(instants);
     for (const t of instants.slice(0, 15)) expect(filesOf(base, t)).toEqual([]);
     expect(filesOf(base, instants[15]!)).toEqual([`${instants[15]}.commit`, `${instants[15]}.commit.requested`, `${instants[15]}.inflight`]);
 
@@ -162,7 +164,7 @@ describe('archiveTimeline', () => {
     });
     await expect(archiveTimeline({ store: crashing }, await loadTable(store, base))).rejects.toThrow('power cut');
     expect((await readArchivedTimeline(store, base)).filter((a) => a.state === 'COMPLETED')).toHaveLength(15);
-    expect((await loadTable(store, base)).timeline.completedWrites().length).toBe(35);
+    expect((await loadTable(store, base)).activeTimeline.completedWrites().length).toBe(35);
 
     const again = await archiveTimeline(ctx, await loadTable(store, base));
     expect(again).toEqual({ archived: instants.slice(0, 15), file: undefined });
@@ -186,7 +188,7 @@ describe('archiveTimeline', () => {
 
   it('the archived metadata names the files readers still need (the recipe for wiring readers)', async () => {
     const base = path.join(root, 'untouched');
-    const create = { name: 'untouched', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['region'] };
+    const create = { name: 'untouched', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['region'], keepMaxCommits: 1000 };
     const first = (await tm.upsert(base, { rows: [{ id: 1, region: 'a', ts: 1, v: 'kept' }] }, { create })).instant!;
     for (let i = 2; i <= 6; i++) await tm.upsert(base, { rows: [{ id: 2, region: 'b', ts: i, v: `b${i}` }] });
     expect((await archiveTimeline(ctx, await loadTable(store, base), { minCommits: 2, maxCommits: 3 })).archived).toContain(first);
@@ -194,7 +196,7 @@ describe('archiveTimeline', () => {
     // Partition a was last written by an archived commit: only the archive still names its file.
     const archived = (await readArchivedTimeline(store, base)).filter((a) => a.state === 'COMPLETED' && a.commitMetadata !== undefined);
     const archivedFiles = archived.flatMap((a) => Object.values(a.commitMetadata!.partitionToWriteStats).flat().map((s) => parseBaseFilePath(s.path!)!));
-    const writes = state.timeline.completedWrites();
+    const writes = state.activeTimeline.completedWrites();
     const slices = fileSlicesAsOf([...archivedFiles, ...state.files], {
       completed: new Set(writes.map((w) => w.time)),
       replacements: state.replacements,

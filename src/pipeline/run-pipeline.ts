@@ -87,10 +87,13 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
   const runId = randomUUID();
   const log = ctx.logger.child({ pipeline: def.name, runId });
   let window: Window;
+  let windowError: string | undefined;
   try {
     window = await plannedWindow(ctx, def, options);
   } catch (error) {
-    return { ...skipped(def, messageOf(error)), status: 'FAILED', runId: undefined };
+    // Still a run, and logged as one: its window is the one the watermark would give.
+    windowError = `cannot determine the window: ${messageOf(error)}`;
+    window = { start: (await ctx.metastore.lastSuccess(def.name))?.currentRunTimestamp ?? null, end: started };
   }
   const base: Omit<PipelineRun, 'status' | 'recordsProcessed' | 'recordsRead' | 'recordsInserted' | 'recordsUpdated' | 'recordsDeleted' | 'recordsSkippedOlder' | 'recordsRejected' | 'commitInstant' | 'endedAt' | 'processingTimeSeconds' | 'errorMessage'> = {
     runId,
@@ -102,7 +105,8 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
   };
   await ctx.metastore.startRun(base);
   log.info({ window: { start: window.start?.toISOString() ?? null, end: window.end.toISOString() } }, 'run started');
-  const result = await execute(ctx, def, options, runId, window).catch((error: unknown) => ({ ...EMPTY, instant: undefined, checks: [], error: messageOf(error), rejected: 0 }));
+  const failed = (error: string): Executed => ({ ...EMPTY, instant: undefined, checks: [], error });
+  const result = windowError !== undefined ? failed(windowError) : await execute(ctx, def, options, runId, window).catch((error: unknown) => failed(messageOf(error)));
   const durationSeconds = (performance.now() - t0) / 1000;
   const status = result.error === undefined ? 'SUCCESS' : 'FAILED';
   await ctx.metastore.finishRun(runId, {

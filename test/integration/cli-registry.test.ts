@@ -98,4 +98,14 @@ describe('the pipeline API and a files source keyed by a watermark column', () =
     const watermark = status.find((s) => s.pipeline === 'events_by_time')!.watermark!;
     expect(watermark.getTime()).toBeGreaterThan(Date.UTC(2020, 0, 3)); // the backfill did not move it back
   });
+
+  it('a run whose window cannot be determined is logged FAILED with the reason', async () => {
+    const orphan = definePipeline({ name: 'orphan', source: { kind: 'table', table: 'nope.missing' }, target: { table: 'ev.orphan', recordKey: ['id'] } });
+    const r = await runPipeline(orphan, { warehouse, catalog });
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toMatch(/cannot determine the window: source table nope\.missing is not registered/);
+    const [status] = await pipelineStatus({ warehouse, catalog, definitions: [orphan], days: 1, pipeline: 'orphan' });
+    expect(status).toMatchObject({ runs: 1, failures: 1, lastStatus: 'FAILED' });
+    expect(status!.lastError).toBe(r.error);
+  });
 });

@@ -112,6 +112,16 @@ describe('a writer killed at random moments', () => {
     const known = new Set(state.files.map((f) => path.join(base, f.path)));
     const onDisk = ['a', 'b'].flatMap((p) => (fs.existsSync(path.join(base, p)) ? fs.readdirSync(path.join(base, p)).filter((f) => f.endsWith('.parquet')).map((f) => path.join(base, p, f)) : []));
     expect(onDisk.filter((f) => !known.has(f))).toEqual([]);
+    // After a clean keeping one commit, no orphan remains, at most two slices per file group stay
+    // (the latest and the one a read as of the retained commit needs), and the table reads the same.
+    const cleaned = await tm.clean(base, { retainCommits: 1 });
+    expect(cleaned.filesDeleted.length).toBeGreaterThan(0);
+    const after = await tm.table(base);
+    const committed = new Set(after.files.map((f) => path.join(base, f.path)));
+    const remaining = ['a', 'b'].flatMap((p) => fs.readdirSync(path.join(base, p)).filter((f) => f.endsWith('.parquet')).map((f) => path.join(base, p, f)));
+    expect(remaining.filter((f) => !committed.has(f))).toEqual([]);
+    expect(remaining.length).toBeLessThanOrEqual(2 * (await tm.fileSlices(base)).length);
+    expect(await snapshot()).toEqual(canon(model.snapshot((await latest())!)));
     expect(fs.readdirSync(path.join(base, '.hoodie/.temp'))).toEqual([]);
     expect(kills).toBeGreaterThanOrEqual(KILLS);
     // Kills landed mid-commit: the next writers rolled back what they left, as Hudi rollback instants.

@@ -2,15 +2,19 @@
  * From a staged batch to a conformed one: the batch's columns checked against the table schema
  * (new nullable columns are added, widening changes applied, anything else refused), cast to the
  * table's types, with record key, partition path and delete marker computed, and its keys
- * validated. Nothing here touches the table; a bad batch fails before the timeline changes.
+ * validated. The conformed batch is a view, not a copy: one aggregate over it validates every row
+ * (casts that can fail, keys, ordering values) and profiles it per partition. Nothing here touches
+ * the table; a bad batch fails before the timeline changes.
  */
 import { InvalidInputError, SchemaConflictError, messageOf } from '../errors.ts';
-import type { DuckSession } from '../storage/duckdb/session.ts';
+import type { Columns, DuckSession } from '../storage/duckdb/session.ts';
 import { schemaFromColumns } from '../storage/duckdb/types.ts';
-import { sqlIdent } from '../storage/duckdb/sql.ts';
+import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
+import { partitionPathOf } from '../table/partition-path.ts';
 import { type ColumnType, type Field, type Schema, duckdbTypeSql, formatColumnType, sameType, widenType } from '../table/schema.ts';
 import type { TableConfig } from '../table/table-config.ts';
-import { partitionPathSql, recordKeySql } from './key-sql.ts';
+import { SOURCE_ROW, type StagedInput } from './input.ts';
+import { partitionValueSql, plainPartitionPathSql, recordKeySql } from './key-sql.ts';
 
 /** Hudi's meta columns, first in every base file. */
 export const META_COLUMNS = ['_hoodie_commit_time', '_hoodie_commit_seqno', '_hoodie_record_key', '_hoodie_partition_path', '_hoodie_file_name'] as const;
@@ -78,64 +82,164 @@ export function resolveSchema(config: TableConfig, table: Schema | undefined, in
   return { schema: [...schema, ...added], added: added.map((f) => f.name), widened };
 }
 
-/** The staged batch's data schema (meta columns and the delete marker left out). */
-export async function incomingSchema(duck: DuckSession, staged: string, ctx: BatchContext): Promise<{ schema: Schema; hasDeleteMarker: boolean }> {
-  const cols = await duck.describe(`SELECT * FROM ${staged}`);
+/** The staged batch's data schema (meta columns, the delete marker and the row number left out). */
+export async function incomingSchema(
+  duck: DuckSession,
+  staged: StagedInput,
+  ctx: BatchContext,
+): Promise<{ schema: Schema; hasDeleteMarker: boolean; duckTypes: ReadonlyMap<string, string> }> {
+  const cols = await duck.describe(`SELECT * FROM ${staged.relation}`);
   const names: string[] = [];
-  const types = [];
+  const types: Array<Columns['types'][number]> = [];
   let hasDeleteMarker = false;
   for (let i = 0; i < cols.names.length; i++) {
     const name = cols.names[i]!;
     if (name === DELETE_MARKER) hasDeleteMarker = true;
-    if (name === DELETE_MARKER || (META_COLUMNS as readonly string[]).includes(name)) continue;
+    if (name === DELETE_MARKER || (staged.row === SOURCE_ROW && name === SOURCE_ROW) || (META_COLUMNS as readonly string[]).includes(name)) continue;
     names.push(name);
     types.push(cols.types[i]!);
   }
-  return { schema: schemaFromColumns(names, types, { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}) }), hasDeleteMarker };
+  return {
+    schema: schemaFromColumns(names, types, { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}) }),
+    hasDeleteMarker,
+    duckTypes: new Map(names.map((n, i) => [n, types[i]!.toString()])),
+  };
+}
+
+/** One partition of a conformed batch. */
+export interface PartitionProfile {
+  readonly partitionPath: string;
+  readonly rows: number;
+  /** Rows marked as deletes. */
+  readonly deletes: number;
+}
+
+/** What `conformBatch` learned from its pass over the batch. */
+export interface BatchProfile {
+  readonly partitions: ReadonlyArray<PartitionProfile>;
+  readonly rows: number;
+  /** False only when no partition holds a record key twice (so precombining has nothing to do). */
+  readonly mayHaveDuplicates: boolean;
+}
+
+// Kinds whose values never render as an empty string: only NULL is a missing key.
+const NEVER_EMPTY = new Set(['boolean', 'int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'date', 'timestamp', 'decimal']);
+// Kinds whose rendering is one-to-one, so distinct values are distinct record keys.
+const RENDERED_ONE_TO_ONE = new Set(['int8', 'int16', 'int32', 'int64', 'string']);
+
+/** `CAST(col AS type)`, or a cheaper exact equivalent. */
+function castSql(column: string, from: string, to: string): string {
+  // TIMESTAMP is UTC by Tidemark's rule; CAST to TIMESTAMPTZ would go through ICU's calendar for
+  // every row (8x slower) to add a zero offset.
+  if (from === 'TIMESTAMP' && to === 'TIMESTAMPTZ') return `make_timestamptz(epoch_us(${column}))`;
+  return `CAST(${column} AS ${to})`;
 }
 
 /**
- * Creates `target` from `staged`: columns cast to `schema` (those absent as NULL), plus `__tm_rk`,
- * `__tm_pp`, `__tm_del` and `__tm_row` (input order). Then checks keys and ordering values.
+ * Creates the view `target` over `staged`: columns cast to `schema` (those absent as NULL), plus
+ * `__tm_rk`, `__tm_pp`, `__tm_del` and `__tm_row` (input order). Nothing is copied. One aggregate
+ * checks every row (casts that can fail, null keys, null ordering values) and counts rows per
+ * partition; a second counts distinct keys, to tell whether precombining can be skipped.
  */
 export async function conformBatch(
   duck: DuckSession,
   args: {
     readonly config: TableConfig;
     readonly schema: Schema;
-    readonly staged: string;
+    /** The staged columns' DuckDB types, by name. */
+    readonly incoming: ReadonlyMap<string, string>;
+    readonly staged: StagedInput;
     readonly target: string;
-    readonly present: ReadonlySet<string>;
     readonly hasDeleteMarker: boolean;
     readonly forceDelete: boolean;
     readonly requireOrdering: boolean;
     readonly ctx: BatchContext;
   },
-): Promise<void> {
-  const { config, schema, staged, target, present, ctx } = args;
+): Promise<BatchProfile> {
+  const { config, schema, staged, target, ctx } = args;
+  const present = args.incoming;
   const types = new Map<string, ColumnType>(schema.map((f) => [f.name, f.type]));
   const cast = schema
-    .map((f) => `${present.has(f.name) ? `CAST(${sqlIdent(f.name)} AS ${duckdbTypeSql(f.type)})` : `CAST(NULL AS ${duckdbTypeSql(f.type)})`} AS ${sqlIdent(f.name)}`)
+    .map((f) => {
+      const from = present.get(f.name);
+      const to = duckdbTypeSql(f.type);
+      return `${from === undefined ? `CAST(NULL AS ${to})` : from === to ? sqlIdent(f.name) : castSql(sqlIdent(f.name), from, to)} AS ${sqlIdent(f.name)}`;
+    })
     .join(', ');
   const del = args.forceDelete ? 'true' : args.hasDeleteMarker ? `coalesce(CAST(${sqlIdent(DELETE_MARKER)} AS BOOLEAN), false)` : 'false';
-  const sql = `CREATE TABLE ${target} AS
-    SELECT *, ${recordKeySql(config, types)} AS __tm_rk, ${partitionPathSql(config, types)} AS __tm_pp
-    FROM (SELECT ${cast}, ${del} AS __tm_del, rowid AS __tm_row FROM ${staged})`;
+  const values = partitionValueSql(config, types);
+  const valueCols = values.map((_, i) => `__tm_pv${i}`);
+  const conformed = `${target}_c`;
+  await duck.run(`CREATE VIEW ${conformed} AS
+    SELECT *, ${recordKeySql(config, types)} AS __tm_rk${values.map((v, i) => `, ${v} AS ${valueCols[i]}`).join('')}
+    FROM (SELECT ${cast}, ${del} AS __tm_del, ${staged.row} AS __tm_row FROM ${staged.relation})`);
+
+  // Per partition value: rows, deletes, key problems, ordering problems, and a cast of every column
+  // whose input type differs (the only casts that can fail; the view is lazy).
+  const problems: Array<{ sql: string; what: string }> = config.recordKeyFields.map((field) => {
+    const col = sqlIdent(field);
+    const kind = types.get(field)?.kind ?? 'string';
+    return { what: field, sql: NEVER_EMPTY.has(kind) ? `${col} IS NULL` : kind === 'string' ? `(${col} IS NULL OR ${col} = '')` : `(${col} IS NULL OR CAST(${col} AS VARCHAR) = '')` };
+  });
+  const ord = args.requireOrdering && config.precombineField !== undefined ? sqlIdent(config.precombineField) : undefined;
+  if (ord !== undefined) problems.push({ what: '', sql: `${ord} IS NULL` });
+  const checks = ['count(*) AS n', 'count(*) FILTER (WHERE __tm_del) AS dels', ...problems.map((p, i) => `count(*) FILTER (WHERE ${p.sql}) AS bad${i}`)];
+  schema.forEach((f, i) => {
+    const from = present.get(f.name);
+    if (from !== undefined && from !== duckdbTypeSql(f.type) && !(from === 'TIMESTAMP' && f.type.kind === 'timestamp')) checks.push(`count(${sqlIdent(f.name)}) AS cc${i}`);
+  });
+  let rows: Record<string, unknown>[];
   try {
-    await duck.run(sql);
+    rows = await duck.rows(`SELECT ${[...valueCols, ...checks].join(', ')} FROM ${conformed}${valueCols.length > 0 ? ' GROUP BY ALL' : ''}`);
   } catch (error) {
-    throw await explainCastFailure(duck, staged, schema, present, ctx, error);
+    throw await explainCastFailure(duck, staged, schema, new Set(present.keys()), ctx, error);
   }
-  await checkKeys(duck, target, config, args.requireOrdering, ctx);
+  rows = rows.filter((r) => Number(r.n) > 0);
+  for (const [i, p] of problems.entries()) {
+    const n = rows.reduce((sum, r) => sum + Number(r[`bad${i}`]), 0);
+    if (n > 0) await reportProblem(duck, conformed, config, p, n, ctx);
+  }
+
+  // Partition paths: escaped in JavaScript once per distinct value; rows get them by a join only
+  // when some value needs escaping (otherwise the unescaped SQL expression is exact).
+  const options = { hiveStyle: config.hiveStylePartitioning, urlEncode: config.urlEncodePartitions };
+  const tuples = rows.map((r) => valueCols.map((c) => (r[c] === null || r[c] === undefined ? null : String(r[c]))));
+  const paths = tuples.map((t) => partitionPathOf(config.partitionFields, t, options));
+  const plain = tuples.every((t, i) => partitionPathOf(config.partitionFields, t, { ...options, urlEncode: false }) === paths[i]);
+  if (plain || valueCols.length === 0) {
+    await duck.run(`CREATE VIEW ${target} AS SELECT * EXCLUDE (${['__tm_rk', ...valueCols].join(', ')}), __tm_rk, ${plainPartitionPathSql(config, valueCols)} AS __tm_pp FROM ${conformed}`);
+  } else {
+    // NULL values join as '' (a rendered value is never empty: nullif).
+    const map = tuples.map((t, i) => `(${[...t.map((v) => sqlString(v ?? '')), sqlString(paths[i]!)].join(', ')})`).join(', ');
+    await duck.run(`CREATE TABLE ${target}_pp AS SELECT * FROM (VALUES ${map}) m(${[...valueCols, 'pp'].join(', ')})`);
+    const on = valueCols.map((c) => `coalesce(c.${c}, '') = m.${c}`).join(' AND ');
+    await duck.run(`CREATE VIEW ${target} AS SELECT c.* EXCLUDE (${['__tm_rk', ...valueCols].join(', ')}), c.__tm_rk, m.pp AS __tm_pp FROM ${conformed} c JOIN ${target}_pp m ON ${on}`);
+  }
+  const partitions = rows.map((r, i) => ({ partitionPath: paths[i]!, rows: Number(r.n), deletes: Number(r.dels) }));
+  const total = partitions.reduce((n, p) => n + p.rows, 0);
+  return { partitions, rows: total, mayHaveDuplicates: total > 1 && (await distinctKeys(duck, conformed, config, types, valueCols)) < total };
 }
 
-async function explainCastFailure(duck: DuckSession, staged: string, schema: Schema, present: ReadonlySet<string>, ctx: BatchContext, error: unknown): Promise<Error> {
+/**
+ * Distinct (partition, record key) pairs, by 64-bit hash: equal to the row count only when no key
+ * repeats within a partition (a collision can only make it smaller, which merely costs a needless
+ * precombine). A single integer or string key field is hashed as stored (its rendering is
+ * one-to-one), sparing the cast to text.
+ */
+async function distinctKeys(duck: DuckSession, conformed: string, config: TableConfig, types: ReadonlyMap<string, ColumnType>, valueCols: ReadonlyArray<string>): Promise<number> {
+  const [only] = config.recordKeyFields;
+  const key = config.recordKeyFields.length === 1 && RENDERED_ONE_TO_ONE.has(types.get(only!)?.kind ?? '') ? sqlIdent(only!) : '__tm_rk';
+  const [r] = await duck.rows(`SELECT count(DISTINCT hash(${[...valueCols, key].join(', ')})) AS n FROM ${conformed}`);
+  return Number(r!.n);
+}
+
+async function explainCastFailure(duck: DuckSession, staged: StagedInput, schema: Schema, present: ReadonlySet<string>, ctx: BatchContext, error: unknown): Promise<Error> {
   for (const f of schema) {
     if (!present.has(f.name)) continue;
     const col = sqlIdent(f.name);
     const bad = await duck.rows(
-      `SELECT CAST(${col} AS VARCHAR) AS v, rowid AS r FROM ${staged} WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${duckdbTypeSql(f.type)}) IS NULL LIMIT 1`,
-    );
+      `SELECT CAST(${col} AS VARCHAR) AS v, ${staged.row} AS r FROM ${staged.relation} WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${duckdbTypeSql(f.type)}) IS NULL LIMIT 1`,
+    ).catch(() => []);
     if (bad.length > 0) {
       const v = String(bad[0]!.v);
       return new SchemaConflictError(
@@ -147,30 +251,19 @@ async function explainCastFailure(duck: DuckSession, staged: string, schema: Sch
   return new InvalidInputError(`cannot conform ${ctx.input} to table ${ctx.table}: ${messageOf(error)}`, { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}), cause: error });
 }
 
-async function checkKeys(duck: DuckSession, batch: string, config: TableConfig, requireOrdering: boolean, ctx: BatchContext): Promise<void> {
-  const fail = (message: string, value: unknown): never => {
-    throw new InvalidInputError(message, { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}), value });
-  };
-  for (const field of config.recordKeyFields) {
-    const col = sqlIdent(field);
-    const [r] = await duck.rows(
-      `SELECT count(*) AS n, min(__tm_row) AS first FROM ${batch} WHERE ${col} IS NULL OR CAST(${col} AS VARCHAR) = ''`,
+/** Raises for `n` rows with a null or empty key (`what` = the field) or a null ordering value (`what` = ''), naming the first. */
+async function reportProblem(duck: DuckSession, conformed: string, config: TableConfig, problem: { sql: string; what: string }, n: number, ctx: BatchContext): Promise<never> {
+  const [first] = await duck.rows(`SELECT __tm_row AS r, __tm_rk AS k FROM ${conformed} WHERE ${problem.sql} ORDER BY __tm_row LIMIT 1`);
+  const row = Number(first!.r) + 1;
+  const detail = { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}) };
+  if (problem.what !== '') {
+    throw new InvalidInputError(
+      `record key field "${problem.what}" is null or empty in ${n} row(s) of ${ctx.input} (first at input row ${row}); table ${ctx.table} needs a key for every record`,
+      { ...detail, value: null },
     );
-    if (Number(r!.n) > 0) {
-      fail(
-        `record key field "${field}" is null or empty in ${r!.n} row(s) of ${ctx.input} (first at input row ${Number(r!.first) + 1}); table ${ctx.table} needs a key for every record`,
-        null,
-      );
-    }
   }
-  if (requireOrdering && config.precombineField !== undefined) {
-    const col = sqlIdent(config.precombineField);
-    const [r] = await duck.rows(`SELECT count(*) AS n, min(__tm_row) AS first, any_value(__tm_rk) FILTER (WHERE ${col} IS NULL) AS k FROM ${batch} WHERE ${col} IS NULL`);
-    if (Number(r!.n) > 0) {
-      fail(
-        `precombine field "${config.precombineField}" is null in ${r!.n} row(s) of ${ctx.input} (first at input row ${Number(r!.first) + 1}, key "${String(r!.k)}"); table ${ctx.table} orders versions by it`,
-        r!.k,
-      );
-    }
-  }
+  throw new InvalidInputError(
+    `precombine field "${config.precombineField}" is null in ${n} row(s) of ${ctx.input} (first at input row ${row}, key "${String(first!.k)}"); table ${ctx.table} orders versions by it`,
+    { ...detail, value: first!.k },
+  );
 }

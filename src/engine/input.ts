@@ -1,7 +1,9 @@
 /**
  * Getting a batch into DuckDB: from a Parquet, CSV or JSON file (a JSON array or newline-delimited),
- * from an array of rows, or from any DuckDB query. The batch lands in an in-memory table whose
- * `rowid` is the input order (the tie-breaker of precombine: the later record wins).
+ * from an array of rows, or from any DuckDB query. A Parquet file is not copied: it is read through a
+ * view (re-reading it is cheaper than holding a copy of a large batch in memory); everything else
+ * lands in an in-memory table. Either way the staged relation has a row-number column giving the
+ * input order (the tie-breaker of precombine: the later record wins).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -72,9 +74,18 @@ async function checkJsonArrayClosed(store: FileStore, file: string, table: strin
   }
 }
 
+/** The column of a staged Parquet view that holds the input row number (a table uses `rowid`). */
+export const SOURCE_ROW = '__tm_src_row';
+
+/** A staged batch: a relation (table or view) and the SQL expression of its input row number. */
+export interface StagedInput {
+  readonly relation: string;
+  readonly row: string;
+}
+
 /**
- * Stages `input` into a new in-memory table `target`. Raises `InvalidInputError` naming the file and
- * `table` when the input is missing or cannot be parsed.
+ * Stages `input` as `target`: a view over a Parquet file, else a new in-memory table. Raises
+ * `InvalidInputError` naming the file and `table` when the input is missing or cannot be parsed.
  */
 export async function stageInput(
   duck: DuckSession,
@@ -82,10 +93,12 @@ export async function stageInput(
   input: WriteInput,
   target: string,
   table: string,
-): Promise<void> {
-  const from = async (source: string, what: string): Promise<void> => {
+): Promise<StagedInput> {
+  const staged: StagedInput = { relation: target, row: 'rowid' };
+  const from = async (source: string, what: string): Promise<StagedInput> => {
     try {
       await duck.run(`CREATE TABLE ${target} AS SELECT * FROM ${source}`);
+      return staged;
     } catch (error) {
       throw new InvalidInputError(`cannot read ${what} for table ${table}: ${messageOf(error)}`, {
         table,
@@ -106,12 +119,14 @@ export async function stageInput(
       throw new InvalidInputError(`input file ${input.file} does not exist (writing table ${table})`, { table, file: input.file });
     }
     if (format === 'json') await checkJsonArrayClosed(store, input.file, table);
-    await from(readFilesSql([input.file], format), `input file ${input.file} as ${format}`);
-    return;
+    if (format === 'parquet') {
+      const view = await parquetView(duck, input.file, target);
+      if (view !== undefined) return view;
+    }
+    return from(readFilesSql([input.file], format), `input file ${input.file} as ${format}`);
   }
   if ('query' in input) {
-    await from(`(${input.query})`, 'the input query');
-    return;
+    return from(`(${input.query})`, 'the input query');
   }
   if (input.rows.length === 0) {
     throw new InvalidInputError(`no rows given for table ${table}; an empty array has no columns to write`, { table });
@@ -119,8 +134,24 @@ export async function stageInput(
   const file = path.join(os.tmpdir(), `tidemark-rows-${randomUUID()}.jsonl`);
   await store.writeAtomic(file, input.rows.map((r) => JSON.stringify(r, jsonReplacer)).join('\n') + '\n');
   try {
-    await from(`read_json(${sqlString(file)}, format = 'newline_delimited')`, 'the rows given in code');
+    return await from(`read_json(${sqlString(file)}, format = 'newline_delimited')`, 'the rows given in code');
   } finally {
     await store.remove(file);
+  }
+}
+
+/**
+ * A view over a Parquet file with its row number as `SOURCE_ROW`; undefined when DuckDB cannot
+ * number the rows (the file has its own `file_row_number` column) or cannot open the file, so the
+ * caller stages a copy (and reports the error) instead.
+ */
+async function parquetView(duck: DuckSession, file: string, target: string): Promise<StagedInput | undefined> {
+  try {
+    await duck.run(`CREATE VIEW ${target} AS SELECT * EXCLUDE (file_row_number), file_row_number AS ${SOURCE_ROW}
+      FROM read_parquet(${sqlString(file)}, hive_partitioning = false, file_row_number = true)`);
+    return { relation: target, row: SOURCE_ROW };
+  } catch {
+    await duck.run(`DROP VIEW IF EXISTS ${target}`);
+    return undefined;
   }
 }

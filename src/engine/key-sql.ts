@@ -1,10 +1,10 @@
 /**
  * Record keys and partition paths computed in SQL, so a batch never crosses into JavaScript row by
- * row. The rules are Hudi's key generators' (format spec §8); the character list for partition
- * escaping comes from the pure `partition-path` module so the two cannot drift.
+ * row. The rules are Hudi's key generators' (format spec §8). Partition paths are escaped in
+ * JavaScript by the pure `partition-path` module, once per distinct partition value, not per row.
  */
 import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
-import { DEFAULT_PARTITION, ESCAPED_PARTITION_CHARS, percentCode } from '../table/partition-path.ts';
+import { DEFAULT_PARTITION } from '../table/partition-path.ts';
 import type { ColumnType } from '../table/schema.ts';
 import type { TableConfig } from '../table/table-config.ts';
 
@@ -22,18 +22,24 @@ export function recordKeySql(config: TableConfig, types: ReadonlyMap<string, Col
   return fields.map((f, i) => `${sqlString(`${i === 0 ? '' : ','}${f}:`)} || ${renderValueSql(f, types.get(f))}`).join(' || ');
 }
 
-function escapeSql(expr: string): string {
-  let out = expr;
-  for (const ch of ESCAPED_PARTITION_CHARS) out = `replace(${out}, chr(${ch.charCodeAt(0)}), ${sqlString(percentCode(ch))})`;
-  return out;
+/**
+ * Each partition field's value as the path shows it before escaping: the rendered value, NULL when
+ * null or empty (those go to the default partition).
+ */
+export function partitionValueSql(config: TableConfig, types: ReadonlyMap<string, ColumnType>): string[] {
+  return config.partitionFields.map((f) => `nullif(${renderValueSql(f, types.get(f))}, '')`);
 }
 
-/** `_hoodie_partition_path`: `''` when unpartitioned. */
-export function partitionPathSql(config: TableConfig, types: ReadonlyMap<string, ColumnType>): string {
+/**
+ * `_hoodie_partition_path` from the columns holding `partitionValueSql`'s values, without URL
+ * escaping: exact whenever no value has a character to escape (the caller checks the distinct
+ * values in JavaScript, `partitionPathOf` being the one definition of the escaping). `''` when
+ * unpartitioned.
+ */
+export function plainPartitionPathSql(config: TableConfig, valueColumns: ReadonlyArray<string>): string {
   if (config.partitionFields.length === 0) return `''`;
-  const parts = config.partitionFields.map((f) => {
-    const raw = `nullif(${renderValueSql(f, types.get(f))}, '')`;
-    const value = `coalesce(${config.urlEncodePartitions ? escapeSql(raw) : raw}, ${sqlString(DEFAULT_PARTITION)})`;
+  const parts = config.partitionFields.map((f, i) => {
+    const value = `coalesce(${valueColumns[i]!}, ${sqlString(DEFAULT_PARTITION)})`;
     return config.hiveStylePartitioning ? `${sqlString(`${f}=`)} || ${value}` : value;
   });
   return parts.join(` || '/' || `);

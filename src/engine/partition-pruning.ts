@@ -11,6 +11,21 @@ import { partitionValuesOf } from '../table/partition-path.ts';
 import { duckdbTypeSql } from '../table/schema.ts';
 import { type TableState, tableSchema } from './table-state.ts';
 
+/**
+ * Whether `predicate` may name a partition column, so pruning could help: false only when no word
+ * or quoted identifier in it is a partition field's name (case-insensitive, as DuckDB binds them).
+ * Cheap and conservative: a string literal that spells a field's name also counts.
+ */
+export function mayPrune(state: TableState, predicate: string): boolean {
+  const fields = new Set(state.config.partitionFields.map((f) => f.toLowerCase()));
+  if (fields.size === 0 || predicate.trim() === '') return false;
+  for (const m of predicate.matchAll(/"((?:[^"]|"")*)"|[\p{L}_][\p{L}\p{N}_$]*/gu)) {
+    const name = m[1] === undefined ? m[0] : m[1].replaceAll('""', '"');
+    if (fields.has(name.toLowerCase())) return true;
+  }
+  return false;
+}
+
 /** The top-level AND terms of a predicate, as SQL; empty when it does not parse. */
 export async function conjunctsOf(duck: DuckSession, predicate: string): Promise<string[]> {
   const [row] = await duck.rows(`SELECT json_serialize_sql(${sqlString(`SELECT 1 WHERE ${predicate}`)}) AS j`);

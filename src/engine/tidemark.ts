@@ -14,10 +14,11 @@ import { type ReadOptions, readSql, relationSql, slicesForRead } from './read.ts
 import { KeyIndexCache, candidateSlices } from './key-lookup.ts';
 import { InvalidArgumentError, StorageError, messageOf } from '../errors.ts';
 import { sqlString } from '../storage/duckdb/sql.ts';
-import { prunePartitions } from './partition-pruning.ts';
+import { mayPrune, prunePartitions } from './partition-pruning.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './scan-rewrite.ts';
 import { type TableState, loadTable } from './table-state.ts';
+import { TableCache } from './table-cache.ts';
 import { type RollbackResult, rollbackInstant } from './rollback.ts';
 import { type CleanResult, assertNotCleaned, cleanTable } from './clean.ts';
 import { restore, savepoint } from './savepoint.ts';
@@ -51,6 +52,7 @@ export interface CommitInfo extends Instant {
 /** Tidemark's copy-on-write engine. Close it when done. */
 export class Tidemark {
   private readonly keyIndexes = new KeyIndexCache();
+  private tables: TableCache | undefined;
 
   private constructor(private readonly ctx: EngineContext) {}
 
@@ -74,9 +76,13 @@ export class Tidemark {
     return this.table(basePath);
   }
 
-  /** Loads a table's config, timeline and file index. */
+  /**
+   * Loads a table's config, timeline and file index; kept between calls while the table's
+   * timeline is unchanged (see `TableCache`).
+   */
   async table(basePath: string): Promise<TableState> {
-    return loadTable(this.ctx.store, path.resolve(basePath));
+    this.tables ??= new TableCache(this.ctx.store);
+    return this.tables.load(path.resolve(basePath));
   }
 
   /** Writes one batch as one commit. */
@@ -98,19 +104,20 @@ export class Tidemark {
   async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
     const state = await this.table(basePath);
     await assertNotCleaned(this.ctx, state, options);
-    if (options.where === undefined || options.where.trim() === '') return readSql(state, options);
+    // Pruning costs DuckDB round trips: not when the caller chose the partitions, or when the filter
+    // names no partition column (then it cannot prune).
+    if (options.where === undefined || options.partitions !== undefined || !mayPrune(state, options.where)) return readSql(state, options);
     const partitions = [...new Set(state.files.map((f) => f.partitionPath))];
     const keep = await prunePartitions(this.ctx.duck, state, options.where, partitions);
     if (keep === undefined) return readSql(state, options);
-    const outer = options.partitions;
-    return readSql(state, { ...options, partitions: (p) => keep.has(p) && (outer === undefined || outer(p)) });
+    return readSql(state, { ...options, partitions: (p) => keep.has(p) });
   }
 
   /** The file slices a read would scan (after pruning), for inspection and tests. */
   async fileSlices(basePath: string, options: ReadOptions = {}): Promise<FileSlice[]> {
     const state = await this.table(basePath);
     let partitions = options.partitions;
-    if (options.where !== undefined) {
+    if (options.where !== undefined && mayPrune(state, options.where)) {
       const keep = await prunePartitions(this.ctx.duck, state, options.where, [...new Set(state.files.map((f) => f.partitionPath))]);
       if (keep !== undefined) partitions = (p) => keep.has(p) && (options.partitions === undefined || options.partitions(p));
     }
@@ -162,7 +169,7 @@ export class Tidemark {
     const inPartition = options.partitionPath === undefined ? all : all.filter((s) => s.partitionPath === options.partitionPath);
     const slices = await candidateSlices(this.ctx.duck, this.keyIndexes, state.basePath, inPartition, keys);
     if (slices.length === 0 || keys.length === 0) return [];
-    return this.ctx.duck.rows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(sqlString).join(', ')})`);
+    return this.ctx.duck.rows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(keyLiteral).join(', ')})`);
   }
 
   /** The timeline with what each completed write did. */
@@ -223,4 +230,9 @@ export class Tidemark {
   close(): void {
     this.ctx.duck.close();
   }
+}
+
+/** A record key as a SQL literal; NUL characters (which SQL text cannot hold) as `chr(0)`. */
+function keyLiteral(key: string): string {
+  return key.split('\u0000').map(sqlString).join(' || chr(0) || ');
 }

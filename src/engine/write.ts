@@ -10,16 +10,17 @@ import type { DuckSession } from '../storage/duckdb/session.ts';
 import { type Clock, nextInstantTime } from '../time/clock.ts';
 import { baseFileName } from '../table/base-file.ts';
 import { partitionMetadataText } from '../table/partition-path.ts';
-import { avroSchemaJson } from '../table/schema.ts';
+import { type Schema, avroSchemaJson } from '../table/schema.ts';
 import { type NewTableOptions, type TableConfig, newTableConfig } from '../table/table-config.ts';
 import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
 import { withTableLock } from './table-lock.ts';
 import { recoverDeadWriters } from './recovery.ts';
 import { cleanTable } from './clean.ts';
+import { archiveTimeline } from './archive.ts';
 import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
 import { type WriteInput, describeInput, stageInput } from './input.ts';
-import { type WrittenFile, writeBaseFile } from './base-file-writer.ts';
+import { type WrittenFile, writeBaseFiles } from './base-file-writer.ts';
 import { createTable } from './create-table.ts';
 import { type TableState, loadTable, tableSchema } from './table-state.ts';
 import { WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
@@ -96,11 +97,7 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
       basePath,
       async () => {
         const result = await writeStaged(ctx, basePath, input, options, prefix);
-        // Tables that ask for it are cleaned after each commit, still under the writer lock.
-        if (result.instant !== undefined) {
-          const state = await loadTable(ctx.store, basePath);
-          if (state.config.cleanAutomatic) await cleanTable(ctx, state);
-        }
+        if (result.instant !== undefined) await housekeeping(ctx, basePath);
         return result;
       },
       ctx.lockTimeoutMs,
@@ -112,6 +109,18 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
   } finally {
     const tables = await ctx.duck.column<string>(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '${prefix}')`);
     for (const t of tables) await ctx.duck.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+}
+
+/**
+ * After a commit, still under the writer lock: clean when the table asks for it, then archive the
+ * oldest instants once the active timeline exceeds `hoodie.keep.max.commits` (Hudi's defaults).
+ */
+async function housekeeping(ctx: EngineContext, basePath: string): Promise<void> {
+  let state = await loadTable(ctx.store, basePath);
+  if (state.config.cleanAutomatic && (await cleanTable(ctx, state)).cleanInstant !== undefined) state = await loadTable(ctx.store, basePath);
+  if (state.activeTimeline.completedWrites().length > state.config.keepMaxCommits) {
+    await archiveTimeline(ctx, state, { minCommits: state.config.keepMinCommits, maxCommits: state.config.keepMaxCommits });
   }
 }
 
@@ -129,19 +138,38 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
   const table = `${label} (${basePath})`;
   if (state !== undefined) assertWritable(state, table);
   const ctxInfo = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
+  try {
+    return await stageAndCommit(ctx, basePath, state, input, options, prefix, table, ctxInfo);
+  } finally {
+    // The batch is read through views; writeTable drops the tables, the views go here.
+    const views = await duck.column<string>(`SELECT view_name FROM duckdb_views() WHERE starts_with(view_name, '${prefix}') ORDER BY view_name DESC`);
+    for (const v of views) await duck.run(`DROP VIEW IF EXISTS ${v}`);
+  }
+}
 
-  await stageInput(duck, store, input, `${prefix}raw`, table);
-  const incoming = await incomingSchema(duck, `${prefix}raw`, ctxInfo);
+async function stageAndCommit(
+  ctx: EngineContext,
+  basePath: string,
+  state: TableState | undefined,
+  input: WriteInput,
+  options: WriteOptions,
+  prefix: string,
+  table: string,
+  ctxInfo: { table: string; input: string; file?: string },
+): Promise<CommitResult> {
+  const { duck, store } = ctx;
+  const staged = await stageInput(duck, store, input, `${prefix}raw`, table);
+  const incoming = await incomingSchema(duck, staged, ctxInfo);
   // A new table is created only once the batch has proven writable, so bad input leaves nothing behind.
   const config: TableConfig = state?.config ?? newTableConfig(options.create!);
   const keysOnly = options.operation === 'delete';
   const resolved = resolveSchema(config, state === undefined ? undefined : tableSchema(state), incoming.schema, keysOnly, ctxInfo);
-  await conformBatch(duck, {
+  const profile = await conformBatch(duck, {
     config,
     schema: resolved.schema,
-    staged: `${prefix}raw`,
+    incoming: incoming.duckTypes,
+    staged,
     target: `${prefix}batch`,
-    present: new Set(incoming.schema.map((f) => f.name)),
     hasDeleteMarker: incoming.hasDeleteMarker,
     forceDelete: keysOnly,
     requireOrdering: !keysOnly,
@@ -153,6 +181,7 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
     config,
     operation: options.operation,
     batch: `${prefix}batch`,
+    profile,
     prefix,
     dropUnchanged: options.dropUnchanged ?? false,
     columns: resolved.schema.map((f) => f.name),
@@ -203,41 +232,31 @@ function assertWritable(state: TableState, table: string): void {
   }
 }
 
-async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: WriteArgsSchema, table: string, prefix: string): Promise<WrittenFile[]> {
+/**
+ * Step 3 of the protocol: every marker (at once) and the partition metadata of new partitions, while
+ * all files of the commit are written in one pass (`writeBaseFiles`) in a scratch directory inside
+ * the commit's marker directory; a file is renamed into place only once every marker exists.
+ */
+async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: Schema, table: string, prefix: string): Promise<WrittenFile[]> {
   const { store } = ctx;
   const instant = pending.instant;
   const savedAt = ctx.clock.now().toJSDate();
-  for (const pp of new Set(plan.groups.map((g) => g.partitionPath))) {
-    const file = path.join(pending.basePath, pp, '.hoodie_partition_metadata');
-    if (!(await store.exists(file))) await store.writeAtomic(file, partitionMetadataText(instant, pp, savedAt));
+  const fileNames = plan.groups.map((g, i) => baseFileName(g.fileId, i, instant));
+  const markers = Promise.all([
+    ...plan.groups.map((g, i) => pending.mark(g.partitionPath === '' ? fileNames[i]! : `${g.partitionPath}/${fileNames[i]!}`, g.previous ? 'MERGE' : 'CREATE')),
+    ...[...new Set(plan.groups.map((g) => g.partitionPath))].map(async (pp) => {
+      const file = path.join(pending.basePath, pp, '.hoodie_partition_metadata');
+      if (!(await store.exists(file))) await store.writeAtomic(file, partitionMetadataText(instant, pp, savedAt));
+    }),
+  ]).then(() => undefined);
+  markers.catch(() => {}); // awaited by the writer (and below): no unhandled rejection meanwhile
+  const scratch = path.join(pending.basePath, '.hoodie', '.temp', instant, '.tidemark-copy');
+  try {
+    return await writeBaseFiles({ duck: ctx.duck, store, basePath: pending.basePath, table, plan, schema, instant, fileNames, prefix, scratch, beforeRename: markers });
+  } finally {
+    await markers.catch(() => {}); // nothing of the commit is still being created when it is aborted
   }
-  const results: WrittenFile[] = new Array(plan.groups.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < plan.groups.length) {
-      const i = next++;
-      const group = plan.groups[i]!;
-      const fileName = baseFileName(group.fileId, i, instant);
-      await pending.mark(group.partitionPath === '' ? fileName : `${group.partitionPath}/${fileName}`, group.previous ? 'MERGE' : 'CREATE');
-      results[i] = await writeBaseFile({
-        duck: ctx.duck,
-        basePath: pending.basePath,
-        table,
-        plan,
-        group,
-        schema,
-        instant,
-        taskId: i,
-        fileName,
-        prefix,
-        sizeOf: (f) => store.size(f),
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.writeConcurrency, plan.groups.length)) }, worker));
-  return results;
 }
-type WriteArgsSchema = Parameters<typeof writeBaseFile>[0]['schema'];
 
 function planMetadata(plan: WritePlan, extraMetadata: Record<string, string>, operationType: OperationType): CommitMetadata {
   const stats: Record<string, WriteStat[]> = {};

@@ -98,6 +98,15 @@ export class LocalFileStore implements FileStore {
     return entries.filter((e): e is FileEntry => e !== undefined);
   }
 
+  async listNames(dir: string): Promise<string[]> {
+    try {
+      return await fs.readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw wrap('listing', dir, error);
+    }
+  }
+
   async size(file: string): Promise<number> {
     try {
       return (await fs.stat(file)).size;
@@ -128,6 +137,29 @@ export class LocalFileStore implements FileStore {
       }
     } catch (error) {
       throw wrap('reading', file, error);
+    }
+  }
+
+  async replaceTail(file: string, offset: number, content: Uint8Array): Promise<void> {
+    try {
+      const handle = await fs.open(file, 'r+');
+      try {
+        await handle.write(content, 0, content.length, offset);
+        await handle.truncate(offset + content.length);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw wrap('rewriting the end of', file, error);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await fs.mkdir(path.dirname(to), { recursive: true });
+      await fs.rename(from, to);
+    } catch (error) {
+      throw wrap(`moving ${from} to`, to, error);
     }
   }
 

@@ -3,7 +3,14 @@
  * independent statements (the files of one commit) can run at once. DuckDB errors are wrapped by the
  * caller, which knows the table and file they concern.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+
+/** 1 GiB, or a quarter of the machine's memory when that is less. */
+export function defaultMemoryLimit(): string {
+  return `${Math.max(256, Math.min(1024, Math.floor(os.totalmem() / 4 / 2 ** 20)))}MB`;
+}
 
 /** Column names and DuckDB types of a result or relation. */
 export interface Columns {
@@ -18,14 +25,28 @@ export class DuckSession {
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
-  /** Opens an in-memory instance with UTC as its time zone. */
+  /**
+   * Opens an in-memory instance with UTC as its time zone. Without `memoryLimit`, DuckDB gets
+   * `defaultMemoryLimit()` rather than its own default of 80% of RAM: Tidemark's writes stream
+   * (measured: a 20M-row load needs about 1 GB), the engine shares the machine, and what exceeds the
+   * limit (large aggregates, joins) spills to disk.
+   */
   static async open(options: { readonly threads?: number; readonly memoryLimit?: string } = {}): Promise<DuckSession> {
     const config: Record<string, string> = {};
     if (options.threads !== undefined) config.threads = String(options.threads);
-    if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+    config.memory_limit = options.memoryLimit ?? defaultMemoryLimit();
+    // What spills goes to the system's temp directory, not to `.tmp` in whatever directory the user ran in.
+    config.temp_directory = path.join(os.tmpdir(), `tidemark-duckdb-${process.pid}`);
     const session = new DuckSession(await DuckDBInstance.create(':memory:', config));
     // Time zone needs ICU, which loads with the first connection: every timestamp is read and written in UTC.
     await session.run(`SET GLOBAL TimeZone = 'UTC'`);
+    // Base files never change once written, and Hudi's footers are large (the bloom filter): keep
+    // parsed footers instead of parsing every file's on every scan. DuckDB still checks each file's
+    // modification time, so a file rewritten in place is read again.
+    await session.run(`SET GLOBAL parquet_metadata_cache = true`);
+    // A partitioned COPY must write exactly one file per partition (one per file group): past this
+    // many open files DuckDB would close one and later start a second (the writer stays below it).
+    await session.run(`SET GLOBAL partitioned_write_max_open_files = 512`);
     return session;
   }
 
@@ -57,6 +78,25 @@ export class DuckSession {
     return this.withConnection(async (c) => {
       const result = await c.runAndReadAll(sql);
       return (result.getColumns()[0] ?? []) as T[];
+    });
+  }
+
+  /**
+   * Runs a query and hands its result over one data chunk (up to 2048 rows) at a time, as columns of
+   * DuckDB's JS values, so a large result is never converted to JavaScript whole. The query runs to
+   * completion first (a streamed query would run on one thread); `onFirst` is called then, before
+   * the first chunk is handed over. The event loop gets a turn after `onFirst` and every 32 chunks,
+   * so work started by `onFirst` (another query) is under way while the chunks are processed.
+   */
+  async forEachChunk(sql: string, onChunk: (columns: unknown[][], rowCount: number) => void | Promise<void>, onFirst?: () => void): Promise<void> {
+    await this.withConnection(async (c) => {
+      const result = await c.run(sql);
+      onFirst?.();
+      for (let i = 0; i < result.chunkCount; i++) {
+        if (i % 32 === 0) await new Promise((resolve) => setImmediate(resolve));
+        const chunk = result.getChunk(i);
+        if (chunk.rowCount > 0) await onChunk(chunk.getColumns() as unknown[][], chunk.rowCount);
+      }
     });
   }
 

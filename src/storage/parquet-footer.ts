@@ -1,0 +1,375 @@
+/**
+ * Parquet footers, read and rewritten without touching the data. A Parquet file ends with its
+ * `FileMetaData` (Thrift compact protocol), the footer's 4-byte little-endian length and `PAR1`.
+ * Column chunk offsets in the footer are absolute and point before it, so a footer can be replaced
+ * by truncating the file at the footer's start and writing a new one: this is how each file of a
+ * partitioned `COPY` gets its own key/value metadata (Hudi's bloom filter and min/max keys).
+ *
+ * The Thrift codec handles exactly what is needed: the top-level fields of `FileMetaData` are kept as
+ * raw bytes (any type is skipped generically), and only field 5, `key_value_metadata`
+ * (list<KeyValue{1: key string, 2: value string}>), is decoded and re-encoded.
+ */
+import { TableFormatError } from '../errors.ts';
+import type { FileStore } from './file-store.ts';
+
+const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
+const KV_FIELD = 5;
+const NUM_ROWS_FIELD = 3;
+
+// Compact protocol type codes.
+const T = { STOP: 0, TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12, UUID: 13 } as const;
+
+/** One entry of a footer's key/value metadata (`value` may be absent in Thrift). */
+export interface FooterKeyValue {
+  readonly key: string;
+  readonly value: string | undefined;
+}
+
+/** A top-level field of a struct: its id, type and the raw bytes of its value (empty for booleans). */
+interface RawField {
+  readonly id: number;
+  readonly type: number;
+  readonly value: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: false });
+
+class Reader {
+  pos = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  private fail(what: string): never {
+    throw new TableFormatError(`malformed Parquet footer: ${what} at byte ${this.pos} of ${this.bytes.length}`);
+  }
+
+  byte(): number {
+    if (this.pos >= this.bytes.length) this.fail('unexpected end');
+    return this.bytes[this.pos++]!;
+  }
+
+  /** An unsigned varint; exact up to 2^53. */
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return result;
+      scale *= 128;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  zigzag(): number {
+    const n = this.varint();
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  skip(n: number): void {
+    if (n < 0 || this.pos + n > this.bytes.length) this.fail(`length ${n} past the end`);
+    this.pos += n;
+  }
+
+  binary(): Uint8Array {
+    const n = this.varint();
+    const start = this.pos;
+    this.skip(n);
+    return this.bytes.subarray(start, start + n);
+  }
+
+  /** Reads a field header; undefined at STOP. `last` is the previous field id of the struct. */
+  fieldHeader(last: number): { id: number; type: number } | undefined {
+    const b = this.byte();
+    if (b === T.STOP) return undefined;
+    const type = b & 0x0f;
+    const delta = b >> 4;
+    return { id: delta === 0 ? this.zigzag() : last + delta, type };
+  }
+
+  listHeader(): { size: number; type: number } {
+    const b = this.byte();
+    const size = b >> 4 === 15 ? this.varint() : b >> 4;
+    return { size, type: b & 0x0f };
+  }
+
+  /** Skips one value of `type`; `depth` guards against hostile nesting. */
+  skipValue(type: number, depth = 0): void {
+    if (depth > 64) this.fail('nesting deeper than 64');
+    switch (type) {
+      case T.TRUE:
+      case T.FALSE:
+        return; // a struct field's boolean lives in its header
+      case T.BYTE:
+        this.skip(1);
+        return;
+      case T.I16:
+      case T.I32:
+      case T.I64:
+        this.varint();
+        return;
+      case T.DOUBLE:
+        this.skip(8);
+        return;
+      case T.BINARY:
+        this.binary();
+        return;
+      case T.UUID:
+        this.skip(16);
+        return;
+      case T.LIST:
+      case T.SET: {
+        const { size, type: element } = this.listHeader();
+        for (let i = 0; i < size; i++) {
+          if (element === T.TRUE || element === T.FALSE) this.skip(1); // booleans in containers take a byte
+          else this.skipValue(element, depth + 1);
+        }
+        return;
+      }
+      case T.MAP: {
+        const size = this.varint();
+        if (size === 0) return;
+        const types = this.byte();
+        for (let i = 0; i < size; i++) {
+          for (const t of [types >> 4, types & 0x0f]) {
+            if (t === T.TRUE || t === T.FALSE) this.skip(1);
+            else this.skipValue(t, depth + 1);
+          }
+        }
+        return;
+      }
+      case T.STRUCT: {
+        let last = 0;
+        for (let h = this.fieldHeader(last); h !== undefined; h = this.fieldHeader(last)) {
+          this.skipValue(h.type, depth + 1);
+          last = h.id;
+        }
+        return;
+      }
+      default:
+        this.fail(`unknown Thrift type ${type}`);
+    }
+  }
+}
+
+class Writer {
+  private chunks: Uint8Array[] = [];
+  private scratch: number[] = [];
+  length = 0;
+
+  private flushScratch(): void {
+    if (this.scratch.length === 0) return;
+    this.chunks.push(Uint8Array.from(this.scratch));
+    this.length += this.scratch.length;
+    this.scratch = [];
+  }
+
+  byte(b: number): void {
+    this.scratch.push(b & 0xff);
+  }
+
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.byte((n % 128) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    this.byte(n);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.flushScratch();
+    this.chunks.push(b);
+    this.length += b.length;
+  }
+
+  binary(b: Uint8Array): void {
+    this.varint(b.length);
+    this.bytes(b);
+  }
+
+  fieldHeader(id: number, type: number, last: number): void {
+    const delta = id - last;
+    if (delta > 0 && delta <= 15) {
+      this.byte((delta << 4) | type);
+    } else {
+      this.byte(type);
+      this.varint(id >= 0 ? id * 2 : -id * 2 - 1); // zigzag i16
+    }
+  }
+
+  finish(): Uint8Array {
+    this.flushScratch();
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+function readStructFields(meta: Uint8Array): RawField[] {
+  const r = new Reader(meta);
+  const fields: RawField[] = [];
+  let last = 0;
+  for (let h = r.fieldHeader(last); h !== undefined; h = r.fieldHeader(last)) {
+    const start = r.pos;
+    r.skipValue(h.type);
+    fields.push({ id: h.id, type: h.type, value: meta.subarray(start, r.pos) });
+    last = h.id;
+  }
+  if (r.pos !== meta.length) throw new TableFormatError(`malformed Parquet footer: ${meta.length - r.pos} bytes after the end of FileMetaData`);
+  return fields;
+}
+
+function decodeKeyValues(value: Uint8Array): FooterKeyValue[] {
+  const r = new Reader(value);
+  const { size, type } = r.listHeader();
+  if (type !== T.STRUCT) throw new TableFormatError(`malformed Parquet footer: key_value_metadata holds type ${type}, not structs`);
+  const out: FooterKeyValue[] = [];
+  for (let i = 0; i < size; i++) {
+    let key: string | undefined;
+    let val: string | undefined;
+    let last = 0;
+    for (let h = r.fieldHeader(last); h !== undefined; h = r.fieldHeader(last)) {
+      if ((h.id === 1 || h.id === 2) && h.type === T.BINARY) {
+        const s = fromUtf8.decode(r.binary());
+        if (h.id === 1) key = s;
+        else val = s;
+      } else {
+        r.skipValue(h.type);
+      }
+      last = h.id;
+    }
+    if (key === undefined) throw new TableFormatError('malformed Parquet footer: a KeyValue without a key');
+    out.push({ key, value: val });
+  }
+  return out;
+}
+
+function encodeKeyValues(entries: ReadonlyArray<FooterKeyValue>): Uint8Array {
+  const w = new Writer();
+  if (entries.length < 15) w.byte((entries.length << 4) | T.STRUCT);
+  else {
+    w.byte(0xf0 | T.STRUCT);
+    w.varint(entries.length);
+  }
+  for (const e of entries) {
+    w.fieldHeader(1, T.BINARY, 0);
+    w.binary(utf8.encode(e.key));
+    if (e.value !== undefined) {
+      w.fieldHeader(2, T.BINARY, 1);
+      w.binary(utf8.encode(e.value));
+    }
+    w.byte(T.STOP);
+  }
+  return w.finish();
+}
+
+function encodeStruct(fields: ReadonlyArray<RawField>): Uint8Array {
+  const w = new Writer();
+  let last = 0;
+  for (const f of fields) {
+    w.fieldHeader(f.id, f.type, last);
+    w.bytes(f.value);
+    last = f.id;
+  }
+  w.byte(T.STOP);
+  return w.finish();
+}
+
+/** The key/value metadata of a `FileMetaData` (empty when it has none). */
+export function footerKeyValues(meta: Uint8Array): FooterKeyValue[] {
+  const field = readStructFields(meta).find((f) => f.id === KV_FIELD);
+  return field === undefined ? [] : decodeKeyValues(field.value);
+}
+
+/** `num_rows` of a `FileMetaData`. */
+export function footerNumRows(meta: Uint8Array): number {
+  const field = readStructFields(meta).find((f) => f.id === NUM_ROWS_FIELD);
+  if (field === undefined) throw new TableFormatError('malformed Parquet footer: no num_rows');
+  return new Reader(field.value).zigzag();
+}
+
+/**
+ * The `FileMetaData` with `entries` set: an existing key is given the new value in place, new keys
+ * are appended in the order given. Every other field is copied byte for byte.
+ */
+export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>): Uint8Array {
+  const fields = readStructFields(meta);
+  const at = fields.findIndex((f) => f.id === KV_FIELD);
+  const merged = at < 0 ? [] : decodeKeyValues(fields[at]!.value);
+  for (const e of entries) {
+    const i = merged.findIndex((m) => m.key === e.key);
+    if (i >= 0) merged[i] = e;
+    else merged.push(e);
+  }
+  const kv: RawField = { id: KV_FIELD, type: T.LIST, value: encodeKeyValues(merged) };
+  if (at >= 0) fields[at] = kv;
+  else {
+    const next = fields.findIndex((f) => f.id > KV_FIELD);
+    fields.splice(next < 0 ? fields.length : next, 0, kv);
+  }
+  return encodeStruct(fields);
+}
+
+/** Re-encodes a `FileMetaData` unchanged (for tests: a footer must round-trip byte for byte). */
+export function reencodeFooter(meta: Uint8Array): Uint8Array {
+  return encodeStruct(readStructFields(meta));
+}
+
+/** Where a file's footer starts and its `FileMetaData` bytes. */
+export interface ParquetFooter {
+  readonly start: number;
+  readonly meta: Uint8Array;
+}
+
+/** Splits a whole file's tail: the footer length from the last 8 bytes, checked against `PAR1`. */
+export function footerLengthOf(tail: Uint8Array, fileSize: number, file: string): number {
+  const n = tail.length;
+  if (n < 8 || MAGIC.some((b, i) => tail[n - 4 + i] !== b)) throw new TableFormatError(`${file} is not a Parquet file (no PAR1 at its end)`, { file });
+  const length = (tail[n - 8]! | (tail[n - 7]! << 8) | (tail[n - 6]! << 16) | (tail[n - 5]! << 24)) >>> 0;
+  if (length + 12 > fileSize) throw new TableFormatError(`${file}: Parquet footer length ${length} exceeds the file (${fileSize} bytes)`, { file });
+  return length;
+}
+
+/** What a caller may already know of a file (from the writer's statistics): saves reads. */
+export interface KnownLayout {
+  readonly size: number;
+  readonly footerLength?: number;
+}
+
+/**
+ * Reads the footer of a Parquet file through the file store: the tail, then the footer; one read
+ * when the footer's length is known (it is still checked against the tail).
+ */
+export async function readParquetFooter(store: FileStore, file: string, known?: KnownLayout): Promise<ParquetFooter> {
+  const size = known?.size ?? (await store.size(file));
+  if (known?.footerLength !== undefined && known.footerLength + 12 <= size) {
+    const all = await store.readBytes(file, size - 8 - known.footerLength, known.footerLength + 8);
+    if (all.length === known.footerLength + 8 && footerLengthOf(all, size, file) === known.footerLength) {
+      return { start: size - 8 - known.footerLength, meta: all.subarray(0, known.footerLength) };
+    }
+  }
+  const length = footerLengthOf(await store.readBytes(file, Math.max(0, size - 8), 8), size, file);
+  const start = size - 8 - length;
+  const meta = await store.readBytes(file, start, length);
+  if (meta.length !== length) throw new TableFormatError(`${file}: Parquet footer cut short`, { file });
+  return { start, meta };
+}
+
+/**
+ * Sets key/value metadata in a Parquet file's footer in place: the file is truncated at the footer
+ * and the new footer, its length and `PAR1` written after the unchanged data. Returns the new size.
+ */
+export async function setParquetKeyValues(store: FileStore, file: string, entries: ReadonlyArray<FooterKeyValue>, known?: KnownLayout): Promise<number> {
+  const { start, meta } = await readParquetFooter(store, file, known);
+  const next = withFooterKeyValues(meta, entries);
+  const tail = new Uint8Array(next.length + 8);
+  tail.set(next, 0);
+  new DataView(tail.buffer).setUint32(next.length, next.length, true);
+  tail.set(MAGIC, next.length + 4);
+  await store.replaceTail(file, start, tail);
+  return start + tail.length;
+}

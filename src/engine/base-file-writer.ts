@@ -81,6 +81,7 @@ interface Written {
 export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]> {
   const { duck, store, basePath, plan, prefix } = args;
   const groups = plan.groups;
+  if (groups.length === 0) return []; // an insert_overwrite_table of an empty batch replaces, writes nothing
   const rels = groups.map((g, i) => (g.partitionPath === '' ? args.fileNames[i]! : `${g.partitionPath}/${args.fileNames[i]!}`));
   const oldFiles = new Map(groups.filter((g) => g.previous !== undefined).map((g) => [g.index, path.join(basePath, g.previous!.path)]));
   const stored = await storedRows(duck, [...oldFiles.values()]);

@@ -84,8 +84,23 @@ export interface StagedInput {
 }
 
 /**
- * Stages `input` as `target`: a view over a Parquet file, else a new in-memory table. Raises
- * `InvalidInputError` naming the file and `table` when the input is missing or cannot be parsed.
+ * A CSV or JSON file with nothing in it: 0 bytes, only white space, or an empty JSON array `[]`.
+ * Such a batch has no rows and no columns (a header-only CSV or a 0-row Parquet file has columns,
+ * and is staged like any other).
+ */
+async function isBlank(store: FileStore, file: string, format: InputFormat): Promise<boolean> {
+  const size = await store.size(file);
+  if (size === 0) return true;
+  if (size > 4096) return false;
+  const text = new TextDecoder().decode(await store.readBytes(file, 0, size)).replace(/^\uFEFF/, '').trim();
+  return text === '' || (format === 'json' && /^\[\s*\]$/.test(text));
+}
+
+/**
+ * Stages `input` as `target`: a view over a Parquet file, else a new in-memory table. Returns
+ * undefined for a batch with neither rows nor columns (an empty array of rows, a blank CSV or JSON
+ * file, `[]`). Raises `InvalidInputError` naming the file and `table` when the input is missing or
+ * cannot be parsed (a 0-byte Parquet file is not Parquet: even an empty one has a footer).
  */
 export async function stageInput(
   duck: DuckSession,
@@ -93,7 +108,7 @@ export async function stageInput(
   input: WriteInput,
   target: string,
   table: string,
-): Promise<StagedInput> {
+): Promise<StagedInput | undefined> {
   const staged: StagedInput = { relation: target, row: 'rowid' };
   const from = async (source: string, what: string): Promise<StagedInput> => {
     try {
@@ -118,6 +133,7 @@ export async function stageInput(
     if (!(await store.exists(input.file))) {
       throw new InvalidInputError(`input file ${input.file} does not exist (writing table ${table})`, { table, file: input.file });
     }
+    if (format !== 'parquet' && (await isBlank(store, input.file, format))) return undefined;
     if (format === 'json') await checkJsonArrayClosed(store, input.file, table);
     if (format === 'parquet') {
       const view = await parquetView(duck, input.file, target);
@@ -128,9 +144,7 @@ export async function stageInput(
   if ('query' in input) {
     return from(`(${input.query})`, 'the input query');
   }
-  if (input.rows.length === 0) {
-    throw new InvalidInputError(`no rows given for table ${table}; an empty array has no columns to write`, { table });
-  }
+  if (input.rows.length === 0) return undefined;
   const file = path.join(os.tmpdir(), `tidemark-rows-${randomUUID()}.jsonl`);
   await store.writeAtomic(file, input.rows.map((r) => JSON.stringify(r, jsonReplacer)).join('\n') + '\n');
   try {

@@ -17,6 +17,7 @@ import { sqlString } from '../storage/duckdb/sql.ts';
 import { mayPrune, prunePartitions } from './partition-pruning.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './scan-rewrite.ts';
+import { explainMissingBaseFile } from './missing-files.ts';
 import { type TableState, loadTable } from './table-state.ts';
 import { TableCache } from './table-cache.ts';
 import { type RollbackResult, rollbackInstant } from './rollback.ts';
@@ -26,6 +27,12 @@ import { recoverDeadWriters } from './recovery.ts';
 import { withTableLock } from './table-lock.ts';
 import { type CommitResult, type EngineContext, type WriteOptions, writeTable } from './write.ts';
 import type { WriteOperation } from './write-plan.ts';
+
+/** A table read by a query, for naming a missing base file when the query fails. */
+interface ScannedTable {
+  readonly path: string;
+  readonly options: ReadOptions;
+}
 
 /** Options of an engine. */
 export interface TidemarkOptions {
@@ -126,7 +133,7 @@ export class Tidemark {
 
   /** Reads rows (DuckDB's JS values). */
   async read(basePath: string, options: ReadOptions = {}): Promise<Record<string, unknown>[]> {
-    return this.run(await this.readSql(basePath, options), `reading ${basePath}`);
+    return this.run(await this.readSql(basePath, options), `reading ${basePath}`, [{ path: basePath, options }]);
   }
 
   /**
@@ -134,11 +141,15 @@ export class Tidemark {
    * address to a base path first (the CLI resolves registered names with it).
    */
   async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Record<string, unknown>[]> {
-    return this.run(await this.expandSql(statement, resolve), 'the SQL statement');
+    const scans: ScannedTable[] = [];
+    return this.run(await this.expandSql(statement, resolve, scans), 'the SQL statement', scans);
   }
 
-  /** Runs a query, telling the user's mistakes (parse, bind, catalog errors) from failures of the files. */
-  private async run(sql: string, what: string): Promise<Record<string, unknown>[]> {
+  /**
+   * Runs a query over `scans`, telling the user's mistakes (parse, bind, catalog errors) from
+   * failures of the files; a base file gone missing from a scanned table is named.
+   */
+  private async run(sql: string, what: string, scans: ReadonlyArray<ScannedTable>): Promise<Record<string, unknown>[]> {
     try {
       return await this.ctx.duck.rows(sql);
     } catch (error) {
@@ -146,13 +157,24 @@ export class Tidemark {
       if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/.test(message.replace(/^Error: /, ''))) {
         throw new InvalidArgumentError(`${what} failed: ${message}`, { cause: error });
       }
+      for (const scan of scans) {
+        const state = await this.table(scan.path);
+        const { asOf, since, until } = scan.options;
+        const slices = slicesForRead(state, { ...(asOf === undefined ? {} : { asOf }), ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) }).slices;
+        const explained = await explainMissingBaseFile(this.ctx.store, state, slices.map((s) => s.baseFile), what, error);
+        if (explained !== error) throw explained;
+      }
       throw new StorageError(`${what} failed: ${message}`, { cause: error });
     }
   }
 
-  /** The statement with every `tidemark_scan` call replaced by its read. */
-  async expandSql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<string> {
-    return rewriteScans(statement, async (call) => this.readSql(resolve === undefined ? call.path : await resolve(call.path), call.options));
+  /** The statement with every `tidemark_scan` call replaced by its read; `scans` collects the tables read. */
+  async expandSql(statement: string, resolve?: (nameOrPath: string) => Promise<string>, scans: ScannedTable[] = []): Promise<string> {
+    return rewriteScans(statement, async (call) => {
+      const basePath = resolve === undefined ? call.path : await resolve(call.path);
+      scans.push({ path: basePath, options: call.options });
+      return this.readSql(basePath, call.options);
+    });
   }
 
   /**
@@ -167,9 +189,13 @@ export class Tidemark {
     }
     const all = slicesForRead(state, options.asOf === undefined ? {} : { asOf: options.asOf }).slices;
     const inPartition = options.partitionPath === undefined ? all : all.filter((s) => s.partitionPath === options.partitionPath);
-    const slices = await candidateSlices(this.ctx.duck, this.keyIndexes, state.basePath, inPartition, keys);
-    if (slices.length === 0 || keys.length === 0) return [];
-    return this.ctx.duck.rows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(keyLiteral).join(', ')})`);
+    try {
+      const slices = await candidateSlices(this.ctx.duck, this.keyIndexes, state.basePath, inPartition, keys);
+      if (slices.length === 0 || keys.length === 0) return [];
+      return await this.ctx.duck.rows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(keyLiteral).join(', ')})`);
+    } catch (error) {
+      throw await explainMissingBaseFile(this.ctx.store, state, inPartition.map((s) => s.baseFile), `looking up keys in ${basePath}`, error);
+    }
   }
 
   /** The timeline with what each completed write did. */

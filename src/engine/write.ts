@@ -4,13 +4,14 @@
  * keys, type conflicts) fails before the timeline changes.
  */
 import path from 'node:path';
-import { InvalidArgumentError, TableFormatError, TableNotFoundError } from '../errors.ts';
+import { InvalidArgumentError, InvalidInputError, SchemaConflictError, TableFormatError, TableNotFoundError } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { type Clock, nextInstantTime } from '../time/clock.ts';
 import { baseFileName } from '../table/base-file.ts';
 import { partitionMetadataText } from '../table/partition-path.ts';
-import { type Schema, avroSchemaJson } from '../table/schema.ts';
+import { type Schema, avroSchemaJson, duckdbTypeSql } from '../table/schema.ts';
+import { sqlIdent } from '../storage/duckdb/sql.ts';
 import { type NewTableOptions, type TableConfig, newTableConfig } from '../table/table-config.ts';
 import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
@@ -19,10 +20,11 @@ import { recoverDeadWriters } from './recovery.ts';
 import { cleanTable } from './clean.ts';
 import { archiveTimeline } from './archive.ts';
 import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
-import { type WriteInput, describeInput, stageInput } from './input.ts';
+import { type StagedInput, type WriteInput, describeInput, stageInput } from './input.ts';
 import { type WrittenFile, writeBaseFiles } from './base-file-writer.ts';
 import { createTable } from './create-table.ts';
-import { type TableState, loadTable, tableSchema } from './table-state.ts';
+import { type TableState, loadTable, tableSchema, visibleSlices } from './table-state.ts';
+import { explainMissingBaseFile } from './missing-files.ts';
 import { WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
 
 /** What every engine operation needs. */
@@ -140,6 +142,10 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
   const ctxInfo = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
   try {
     return await stageAndCommit(ctx, basePath, state, input, options, prefix, table, ctxInfo);
+  } catch (error) {
+    // A failure of the stored files (not of the batch) may be a base file gone missing: name it.
+    if (state === undefined || error instanceof InvalidInputError || error instanceof SchemaConflictError || error instanceof InvalidArgumentError) throw error;
+    throw await explainMissingBaseFile(store, state, visibleSlices(state).map((s) => s.baseFile), `the ${options.operation}`, error);
   } finally {
     // The batch is read through views; writeTable drops the tables, the views go here.
     const views = await duck.column<string>(`SELECT view_name FROM duckdb_views() WHERE starts_with(view_name, '${prefix}') ORDER BY view_name DESC`);
@@ -158,7 +164,16 @@ async function stageAndCommit(
   ctxInfo: { table: string; input: string; file?: string },
 ): Promise<CommitResult> {
   const { duck, store } = ctx;
-  const staged = await stageInput(duck, store, input, `${prefix}raw`, table);
+  // A batch with no rows commits nothing (an insert_overwrite_table of it empties the table); it
+  // cannot create a table, which takes its columns and types from its first batch.
+  const fromInput = await stageInput(duck, store, input, `${prefix}raw`, table);
+  const staged = fromInput ?? (state === undefined ? undefined : await stageEmpty(duck, state, `${prefix}raw`));
+  if (staged === undefined || (state === undefined && (await duck.column(`SELECT count(*) FROM (SELECT 1 FROM ${staged.relation} LIMIT 1)`))[0] === 0n)) {
+    throw new InvalidInputError(
+      `${ctxInfo.input} has no rows, so it cannot create table ${table}, which takes its columns and types from its first batch: write a batch with rows, or create the table first (tidemark table create)`,
+      { table, ...('file' in input ? { file: input.file } : {}) },
+    );
+  }
   const incoming = await incomingSchema(duck, staged, ctxInfo);
   // A new table is created only once the batch has proven writable, so bad input leaves nothing behind.
   const config: TableConfig = state?.config ?? newTableConfig(options.create!);
@@ -216,6 +231,13 @@ async function stageAndCommit(
     await pending.abort();
     throw error;
   }
+}
+
+/** An empty batch with the table's columns, standing in for an input with neither rows nor columns. */
+async function stageEmpty(duck: DuckSession, state: TableState, target: string): Promise<StagedInput> {
+  const columns = (tableSchema(state) ?? []).map((f) => `CAST(NULL AS ${duckdbTypeSql(f.type)}) AS ${sqlIdent(f.name)}`);
+  await duck.run(`CREATE TABLE ${target} AS SELECT ${columns.join(', ')} WHERE false`);
+  return { relation: target, row: 'rowid' };
 }
 
 function assertWritable(state: TableState, table: string): void {

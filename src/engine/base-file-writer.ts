@@ -1,16 +1,16 @@
 /**
  * Writing the new file slices of one commit with one partitioned `COPY` (not one per file group):
- * every target file group's rows (carried-over rows with their commit time and seqno, updated rows
- * in their place, deleted rows dropped, inserts) in one pipeline, partitioned by file group into a
- * scratch directory inside the commit's marker directory. (A commit of one or two files uses a
- * plain COPY per file instead, which compresses faster; one of hundreds of files, several COPYs.)
+ * every target file group's rows (stored rows no record replaces, with their commit time and
+ * seqno; updated records; inserts; deleted rows dropped) in one pipeline, partitioned by file group
+ * into a scratch directory inside the commit's marker directory. (A commit of one or two files uses
+ * a plain COPY per file instead, which compresses faster; one of hundreds of files, several COPYs.)
  * Each file is then given Hudi's footer keys (min/max record key, DYNAMIC_V0 bloom filter),
  * computed while DuckDB writes, by rewriting only its Parquet footer (`parquet-footer.ts`), and
  * renamed to its Hudi name. Meta columns come first; Parquet is zstd.
  *
- * Rows inside a file are in no particular order (a partitioned COPY does not keep it, and nothing
- * depends on it; a single-file COPY keeps stored rows in their order, updated ones in place). `_hoodie_commit_seqno` of a written record is `<instant>_<task>_<n>`, unique within
- * the file: n is the stored row's position for an update (one incoming record may update several
+ * Rows inside a file are in no particular order (stored rows come first, but nothing depends on
+ * it). `_hoodie_commit_seqno` of a written record is `<instant>_<task>_<n>`, unique within the
+ * file: n is the stored row's position for an update (one incoming record may update several
  * stored copies of a key), the stored file's row count plus the input row number for an insert.
  */
 import path from 'node:path';
@@ -56,7 +56,7 @@ export interface BaseFilesArgs {
 // partitioned COPY's row groups in parallel as they fill, but one smaller than ROW_GROUP_SIZE only
 // at the end, one after the other; with a file group's 60-120k rows in one row group, a 30-file
 // commit wrote 1.5x slower (scans of the smaller row groups cost ~15% more).
-const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL -3, ROW_GROUP_SIZE 16384';
+const PARQUET_OPTIONS = process.env.PQO ?? 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL -3, ROW_GROUP_SIZE 16384';
 /**
  * How commits are cut into COPY statements. `separateCopiesUpTo`: up to this many files, each is
  * written by its own COPY (all at once): a lone file of a partitioned COPY is compressed on one
@@ -223,7 +223,7 @@ async function storedColumns(args: BaseFilesArgs, oldFiles: ReadonlyArray<string
 }
 
 function storedSql(oldFiles: ReadonlyArray<string>): string {
-  return `read_parquet(${sqlStringList(oldFiles)}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
+  return `read_parquet(${sqlStringList(oldFiles)}, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
 }
 
 /**
@@ -249,23 +249,30 @@ function rowsSql(args: BaseFilesArgs, groupTable: string, subset: ReadonlyArray<
   if (oldFiles.length > 0) {
     // Columns added after a file was written read as NULL (union_by_name does that across files).
     const stored = (f: Field): string => `CAST(${present.has(f.name) ? `o.${sqlIdent(f.name)}` : 'NULL'} AS ${duckdbTypeSql(f.type)})`;
-    // Updated rows take their stored row's place (measured: no slower than an anti-join plus a
-    // union), with that row's position in their seqno; deleted rows are dropped.
-    const changed =
-      plan.changes === undefined
-        ? undefined
-        : `(SELECT c.__tm_fg, c.__tm_pos, c.__tm_kind, b.* FROM ${plan.changes} c JOIN ${plan.batch} b ON b.__tm_row = c.__tm_row
-           WHERE c.__tm_kind IN ('update', 'delete')${subset === undefined ? '' : ` AND c.__tm_fg${inSubset}`})`;
-    const pick = (kept: string, replaced: string): string => (changed === undefined ? kept : `CASE WHEN u.__tm_kind IS NULL THEN ${kept} ELSE ${replaced} END`);
     const from =
       only === undefined
-        ? `${storedSql(oldFiles)} o JOIN ${groups} g ON g.path = o.filename`
+        ? // Stored rows find their group by their file's position in the list (an integer join).
+          `${storedSql(oldFiles)} o JOIN (SELECT m.fi, g.* FROM (VALUES ${oldFiles.map((f, k) => `(${k}, ${sqlString(f)})`).join(', ')}) m(fi, path) JOIN ${groups} g ON g.path = m.path) g ON g.fi = o.file_index`
         : `read_parquet(${sqlString(oldFiles[0]!)}, file_row_number = true, hive_partitioning = false) o`;
-    branches.push(`SELECT ${pick('o._hoodie_commit_time', t)} AS _hoodie_commit_time, ${pick('o._hoodie_commit_seqno', seqno(g.task, 'o.file_row_number'))} AS _hoodie_commit_seqno,
+    // Stored rows that no incoming record updates or deletes are kept as they are (an anti-join
+    // emits only the stored columns; a LEFT JOIN choosing each column measured a few % slower).
+    const inGroups = subset === undefined ? '' : ` AND c.__tm_fg${inSubset}`;
+    const replaced =
+      plan.changes === undefined
+        ? ''
+        : `ANTI JOIN (SELECT c.__tm_fg, c.__tm_pos FROM ${plan.changes} c WHERE c.__tm_kind IN ('update', 'delete')${inGroups}) u ON u.__tm_fg = ${g.fg} AND u.__tm_pos = o.file_row_number`;
+    branches.push(`SELECT o._hoodie_commit_time AS _hoodie_commit_time, o._hoodie_commit_seqno AS _hoodie_commit_seqno,
         o._hoodie_record_key AS _hoodie_record_key, ${g.pp} AS _hoodie_partition_path, ${g.name} AS _hoodie_file_name,
-        ${data((f) => pick(stored(f), `u.${sqlIdent(f.name)}`))}, ${g.fg} AS __tm_fg
-      FROM ${from}
-      ${changed === undefined ? '' : `LEFT JOIN ${changed} u ON u.__tm_fg = ${g.fg} AND u.__tm_pos = o.file_row_number WHERE u.__tm_kind IS DISTINCT FROM 'delete'`}`);
+        ${data(stored)}, ${g.fg} AS __tm_fg
+      FROM ${from} ${replaced}`);
+    // Updated records, one per stored copy they replace, with that copy's position in their seqno.
+    if (plan.changes !== undefined) {
+      const ug = only === undefined ? { ...g, join: `JOIN ${groups} g ON g.fg = c.__tm_fg` } : { ...g, join: '' };
+      branches.push(`SELECT ${t} AS _hoodie_commit_time, ${seqno(ug.task, 'c.__tm_pos')} AS _hoodie_commit_seqno, c.__tm_rk AS _hoodie_record_key,
+          ${ug.pp} AS _hoodie_partition_path, ${ug.name} AS _hoodie_file_name, ${data((f) => `b.${sqlIdent(f.name)}`)}, ${ug.fg} AS __tm_fg
+        FROM ${plan.changes} c JOIN ${plan.batch} b ON b.__tm_row = c.__tm_row ${ug.join}
+        WHERE c.__tm_kind = 'update'${only === undefined ? inGroups : ` AND c.__tm_fg = ${only.index}`}`);
+    }
   }
   branches.push(`SELECT ${t} AS _hoodie_commit_time, ${seqno(g.task, `(${g.base} + i.__tm_row)`)} AS _hoodie_commit_seqno, i.__tm_rk AS _hoodie_record_key,
       ${g.pp} AS _hoodie_partition_path, ${g.name} AS _hoodie_file_name, ${data((f) => `i.${sqlIdent(f.name)}`)}, ${g.fg} AS __tm_fg

@@ -12,7 +12,7 @@
  */
 import { TableFormatError } from '../errors.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
-import { sqlString, sqlStringList } from '../storage/duckdb/sql.ts';
+import { sqlStringList } from '../storage/duckdb/sql.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { type FooterKeyValue, footerKeyValues, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
 import { BLOOM_TYPE_CODE, DynamicBloomFilter } from '../table/bloom-filter.ts';
@@ -210,14 +210,15 @@ export async function resumableKeys(store: FileStore, file: string): Promise<(()
 /** Rebuilds the keys of written files (`files[g]`) from the files themselves. */
 export async function keysOfFiles(duck: DuckSession, files: ReadonlyMap<number, string>): Promise<Map<number, FileKeys>> {
   if (files.size === 0) return new Map();
-  const byName = [...files].map(([g, f]) => `WHEN ${sqlString(f)} THEN ${g}`);
+  // Rows are told apart by their file's position in the list (an integer), not by its name.
+  const byIndex = [...files.keys()].map((g, i) => `WHEN ${i} THEN ${g}`);
   const list = [...files.values()];
   return collectKeys(
     duck,
     {
-      from: `read_parquet(${sqlStringList(list)}, filename = true, file_row_number = true, hive_partitioning = false)`,
+      from: `read_parquet(${sqlStringList(list)}, file_row_number = true, hive_partitioning = false)`,
       key: '_hoodie_record_key',
-      groupKey: `CASE filename ${byName.join(' ')} END`,
+      groupKey: `CASE file_index ${byIndex.join(' ')} END`,
       sliceKey: 'file_row_number',
     },
     () => emptyKeys(),

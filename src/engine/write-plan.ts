@@ -32,21 +32,26 @@ export interface TargetGroup {
   readonly deletes: number;
 }
 
-/**
- * The outcome of planning. `changes` (a table, for upserts and deletes) holds every incoming record
- * with its stored position; `inserts` is a relation (SQL) of the inserted records with their target
- * file group in `__tm_fg`. The file writer reads both.
- */
-export interface WritePlan {
-  readonly groups: ReadonlyArray<TargetGroup>;
+/** What a write does to records, by kind. */
+export interface RecordCounts {
   readonly inserted: number;
   readonly updated: number;
   readonly deleted: number;
+  /** Incoming records older (by ordering value) than the stored version, which wins. */
   readonly skippedAsOlder: number;
   /** Deletes of keys the table does not hold. */
   readonly notFound: number;
   /** Updates dropped because the stored version is identical (with `dropUnchanged`). */
   readonly unchanged: number;
+}
+
+/**
+ * The outcome of planning. `changes` (a table, for upserts and deletes) holds every incoming record
+ * with its stored position; `inserts` is a relation (SQL) of the inserted records with their target
+ * file group in `__tm_fg`. The file writer reads both.
+ */
+export interface WritePlan extends RecordCounts {
+  readonly groups: ReadonlyArray<TargetGroup>;
   /** File groups an overwrite replaces, by partition (empty for other operations). */
   readonly replaced: Readonly<Record<string, ReadonlyArray<string>>>;
   /**
@@ -206,8 +211,8 @@ async function classify(duck: DuckSession, args: PlanArgs, source: string, chang
     const map = candidates.map((s, i) => `(${sqlString(files[i]!)}, ${i}, ${sqlString(s.partitionPath)})`).join(', ');
     await duck.run(`CREATE TABLE ${prefix}fgmap AS SELECT * FROM (VALUES ${map}) f(path, fg, pp)`);
     existing = `(SELECT e._hoodie_record_key AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
-      FROM read_parquet(${sqlStringList(files)}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false) e
-      JOIN ${prefix}fgmap f ON e.filename = f.path
+      FROM read_parquet(${sqlStringList(files)}, file_row_number = true, union_by_name = true, hive_partitioning = false) e
+      JOIN ${prefix}fgmap f ON e.file_index = f.fg
       WHERE e._hoodie_record_key IN (SELECT __tm_rk FROM ${source}))`;
   } else {
     // Typed like the batch's ordering column, so comparisons bind the same as with stored rows.
@@ -235,15 +240,14 @@ function replacedGroups(slices: ReadonlyArray<{ partitionPath: string; fileId: s
  * of only the matched positions.
  */
 async function markUnchanged(duck: DuckSession, changes: string, source: string, prefix: string, files: ReadonlyArray<string>, ord: string | undefined, columns: ReadonlyArray<string>): Promise<number> {
-  const stored = `read_parquet(${sqlStringList(files)}, filename = true, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
+  const stored = `read_parquet(${sqlStringList(files)}, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
   const present = new Set((await duck.describe(`SELECT * FROM ${stored}`)).names);
   const same = columns.map((c) => (present.has(c) ? `b.${sqlIdent(c)} IS NOT DISTINCT FROM s.${sqlIdent(c)}` : `b.${sqlIdent(c)} IS NULL`));
   const sameOrder = ord === undefined ? 'true' : `b.${ord} IS NOT DISTINCT FROM c.__tm_stored_ord`;
   await duck.run(`CREATE TABLE ${prefix}same AS
     SELECT c.__tm_row FROM ${changes} c
     JOIN ${source} b ON b.__tm_row = c.__tm_row
-    JOIN ${prefix}fgmap f ON f.fg = c.__tm_fg
-    JOIN ${stored} s ON s.filename = f.path AND s.file_row_number = c.__tm_pos
+    JOIN ${stored} s ON s.file_index = c.__tm_fg AND s.file_row_number = c.__tm_pos
     WHERE c.__tm_kind = 'update' AND ${sameOrder} AND ${same.length === 0 ? 'true' : same.join(' AND ')}`);
   await duck.run(`UPDATE ${changes} SET __tm_kind = 'unchanged' WHERE __tm_row IN (SELECT __tm_row FROM ${prefix}same)`);
   const [r] = await duck.rows(`SELECT count(*) AS n FROM ${prefix}same`);

@@ -25,7 +25,7 @@ import { type WrittenFile, writeBaseFiles } from './base-file-writer.ts';
 import { createTable } from './create-table.ts';
 import { type TableState, loadTable, tableSchema, visibleSlices } from './table-state.ts';
 import { explainMissingBaseFile } from './missing-files.ts';
-import { WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
+import { type RecordCounts, WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
 
 /** What every engine operation needs. */
 export interface EngineContext {
@@ -53,18 +53,10 @@ export interface WriteOptions {
 }
 
 /** What a write did. `instant` is undefined when there was nothing to commit. */
-export interface CommitResult {
+export interface CommitResult extends RecordCounts {
   readonly basePath: string;
   readonly instant: string | undefined;
   readonly operation: WriteOperation;
-  readonly inserted: number;
-  readonly updated: number;
-  readonly deleted: number;
-  readonly skippedAsOlder: number;
-  /** Deletes of keys the table does not hold. */
-  readonly notFound: number;
-  /** Updates identical to the stored version, dropped (with `dropUnchanged`). */
-  readonly unchanged: number;
   /** File groups an `insert_overwrite_table` replaced. */
   readonly replacedFileGroups: number;
   readonly filesWritten: number;
@@ -98,8 +90,8 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
       ctx.store,
       basePath,
       async () => {
-        const result = await writeStaged(ctx, basePath, input, options, prefix);
-        if (result.instant !== undefined) await housekeeping(ctx, basePath);
+        const { result, before } = await writeStaged(ctx, basePath, input, options, prefix);
+        if (result.instant !== undefined) await housekeeping(ctx, basePath, before);
         return result;
       },
       ctx.lockTimeoutMs,
@@ -109,16 +101,24 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
     if (!existed && !(await ctx.store.exists(path.join(basePath, '.hoodie', 'hoodie.properties')))) await ctx.store.remove(basePath);
     throw error;
   } finally {
-    const tables = await ctx.duck.column<string>(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '${prefix}')`);
-    for (const t of tables) await ctx.duck.run(`DROP TABLE IF EXISTS ${t}`);
+    await dropScratch(ctx.duck, prefix);
   }
+}
+
+/** Drops the write's views (dependents first: newest first) and tables, in one round trip. */
+async function dropScratch(duck: DuckSession, prefix: string): Promise<void> {
+  const names = await duck.rows(`SELECT 'VIEW' AS kind, view_name AS name FROM duckdb_views() WHERE starts_with(view_name, '${prefix}')
+    UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE starts_with(table_name, '${prefix}') ORDER BY kind DESC, name DESC`);
+  if (names.length > 0) await duck.run(names.map((r) => `DROP ${String(r.kind)} IF EXISTS ${String(r.name)};`).join('\n'));
 }
 
 /**
  * After a commit, still under the writer lock: clean when the table asks for it, then archive the
  * oldest instants once the active timeline exceeds `hoodie.keep.max.commits` (Hudi's defaults).
  */
-async function housekeeping(ctx: EngineContext, basePath: string): Promise<void> {
+async function housekeeping(ctx: EngineContext, basePath: string, before: TableState | undefined): Promise<void> {
+  // Known without reloading the table: nothing to do (the commit added one completed write).
+  if (before !== undefined && !before.config.cleanAutomatic && before.activeTimeline.completedWrites().length + 1 <= before.config.keepMaxCommits) return;
   let state = await loadTable(ctx.store, basePath);
   if (state.config.cleanAutomatic && (await cleanTable(ctx, state)).cleanInstant !== undefined) state = await loadTable(ctx.store, basePath);
   if (state.activeTimeline.completedWrites().length > state.config.keepMaxCommits) {
@@ -126,8 +126,9 @@ async function housekeeping(ctx: EngineContext, basePath: string): Promise<void>
   }
 }
 
-async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions, prefix: string): Promise<CommitResult> {
-  const { duck, store } = ctx;
+/** The write's result, and the table as it was before (after recovery); undefined for a new table. */
+async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions, prefix: string): Promise<{ result: CommitResult; before: TableState | undefined }> {
+  const { store } = ctx;
   let state: TableState | undefined;
   try {
     state = await loadTable(store, basePath);
@@ -141,15 +142,11 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
   if (state !== undefined) assertWritable(state, table);
   const ctxInfo = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
   try {
-    return await stageAndCommit(ctx, basePath, state, input, options, prefix, table, ctxInfo);
+    return { result: await stageAndCommit(ctx, basePath, state, input, options, prefix, table, ctxInfo), before: state };
   } catch (error) {
     // A failure of the stored files (not of the batch) may be a base file gone missing: name it.
     if (state === undefined || error instanceof InvalidInputError || error instanceof SchemaConflictError || error instanceof InvalidArgumentError) throw error;
     throw await explainMissingBaseFile(store, state, visibleSlices(state).map((s) => s.baseFile), `the ${options.operation}`, error);
-  } finally {
-    // The batch is read through views; writeTable drops the tables, the views go here.
-    const views = await duck.column<string>(`SELECT view_name FROM duckdb_views() WHERE starts_with(view_name, '${prefix}') ORDER BY view_name DESC`);
-    for (const v of views) await duck.run(`DROP VIEW IF EXISTS ${v}`);
   }
 }
 

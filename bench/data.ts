@@ -4,17 +4,46 @@
  * the in-memory model every peer is checked against.
  *
  * The random stream is consumed in exactly the order of the shared `peers.mjs`, so the same seed and
- * row count give the same rows. The base set is streamed to a sink chunk by chunk instead of being
- * held as JS strings; only the columns the batches and the model need (day, ts, qty, amount) stay in
- * typed arrays.
+ * row count give the same rows (in the standard shape: DAYS days, batches of 1% of N). The base set
+ * is streamed to a sink chunk by chunk instead of being held as JS strings; only the columns the
+ * batches and the model need (day, ts, qty, amount) stay in typed arrays.
+ *
+ * The scale shape (`shapeFor(n, true)`) differs only in its two parameters: the number of day
+ * partitions grows with N and the batch size stays that of the reference size (see `shapeFor`).
  */
 import { type Model, batchMix } from './model.ts';
 
+/** Day partitions of the standard workload, whatever N. */
 export const DAYS = 30;
+/** The scale mode's reference size: DAYS days of about 66.7k rows each, daily batch of 1% = 20k rows. */
+export const SCALE_REF_ROWS = 2_000_000;
 export const DAY_US = 86_400_000_000;
 /** 2024-01-01T00:00:00Z in microseconds. */
 export const EPOCH_US = Date.UTC(2024, 0, 1) * 1000;
-export const DT: readonly string[] = Array.from({ length: DAYS }, (_, d) => new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10));
+
+/** The `dt` values of `days` day partitions, 2024-01-01 onwards day by day. */
+export function dayStrings(days: number): readonly string[] {
+  return Array.from({ length: days }, (_, d) => new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10));
+}
+
+/** A data set's shape: how many day partitions its N rows spread over, and the upsert batches' size. */
+export interface Shape {
+  readonly days: number;
+  readonly batchRows: number;
+}
+
+/**
+ * Standard (`scale` false): DAYS days and batches of 1% of N, as peers.mjs; the batch grows with the
+ * table and so does every partition it touches. Scale: a table that has grown by days, each day
+ * partition holding about SCALE_REF_ROWS / DAYS rows (days = round(DAYS * N / SCALE_REF_ROWS), at least
+ * DAYS: 30 at 2M, 300 at 20M), and a batch of the reference size's 1% (round(0.01 * N * DAYS / days):
+ * 20k rows from 2M up; 1% of N below 2M), so the daily late-data batch does the same work at every N.
+ */
+export function shapeFor(n: number, scale: boolean): Shape {
+  if (!scale) return { days: DAYS, batchRows: Math.round(n * 0.01) };
+  const days = Math.max(DAYS, Math.round((DAYS * n) / SCALE_REF_ROWS));
+  return { days, batchRows: days === DAYS ? Math.round(n * 0.01) : Math.round((0.01 * n * DAYS) / days) };
+}
 export const STATUS: readonly string[] = ['new', 'paid', 'shipped', 'delivered', 'returned', 'cancelled'];
 export const CITY: readonly string[] = Array.from(
   { length: 50 },
@@ -53,7 +82,7 @@ export interface Batch {
   n: number;
   id: Float64Array;
   ts: Float64Array;
-  day: Uint8Array;
+  day: Uint16Array;
   amount: Float64Array;
   qty: Int32Array;
   score: Float64Array;
@@ -70,17 +99,23 @@ export interface Batch {
 /** The base set as far as batches and checks need it. */
 export interface Base {
   n: number;
-  day: Uint8Array;
+  day: Uint16Array;
 }
 
 /** Rows per staging chunk (DuckDB's vector size). */
 export const CHUNK = 2048;
 
-/** The generator: one random stream for everything, in peers.mjs's order. */
+/** The generator: one random stream for everything, in peers.mjs's order, over `days` day partitions. */
 export class Workload {
   private readonly rnd: () => number;
   private readonly words: string[];
-  constructor(seed: number) {
+  /** Day partitions the rows spread over, and the `dt` of each day index. */
+  readonly days: number;
+  readonly dt: readonly string[];
+  constructor(seed: number, days: number = DAYS) {
+    if (!Number.isInteger(days) || days < 2 || days > 65_535) throw new Error(`days must be an integer in 2..65535, got ${days}`);
+    this.days = days;
+    this.dt = dayStrings(days);
     this.rnd = splitmix32(seed);
     const r = splitmix32(seed ^ 0x5eed);
     const a = 'abcdefghijklmnopqrstuvwxyz';
@@ -106,13 +141,14 @@ export class Workload {
    */
   base(n: number, model: Model, sink: (chunk: RowChunk) => void): Base {
     const rnd = this.rnd;
-    const day = new Uint8Array(n);
+    const days = this.days;
+    const day = new Uint16Array(n);
     for (let off = 0; off < n; off += CHUNK) {
       const m = Math.min(CHUNK, n - off);
       const c: RowChunk = { n: m, id: [], tsUs: [], dt: [], amount: [], qty: [], score: [], status: [], user: [], city: [], note: [] };
       for (let j = 0; j < m; j++) {
         const i = off + j;
-        const d = (rnd() * DAYS) | 0;
+        const d = (rnd() * days) | 0;
         const ts = EPOCH_US + d * DAY_US + Math.floor(rnd() * DAY_US);
         // fillPayload, in order
         const amount = Math.round(rnd() * 1e6) / 100;
@@ -128,7 +164,7 @@ export class Workload {
         model.ts[i] = ts;
         c.id.push(BigInt(i));
         c.tsUs.push(BigInt(ts));
-        c.dt.push(DT[d]!);
+        c.dt.push(this.dt[d]!);
         c.amount.push(amount);
         c.qty.push(qty);
         c.score.push(score);
@@ -146,12 +182,13 @@ export class Workload {
   /** An upsert batch of `u` rows (peers.mjs's genBatch). `dayFilter` confines updates and inserts to those days. */
   batch(base: Base, batchNo: number, u: number, dayFilter: readonly number[] | null, nextId: number): Batch {
     const rnd = this.rnd;
+    const days = this.days;
     const { nFresh, nStale, nIns } = batchMix(u);
     let pool: Int32Array | null = null;
     if (dayFilter !== null) {
       // ids of the filtered days, day by day in day order, ascending ids within a day
       const ids: number[] = [];
-      for (let d = 0; d < DAYS; d++) if (dayFilter.includes(d)) for (let i = 0; i < base.n; i++) if (base.day[i] === d) ids.push(i);
+      for (let d = 0; d < days; d++) if (dayFilter.includes(d)) for (let i = 0; i < base.n; i++) if (base.day[i] === d) ids.push(i);
       pool = Int32Array.from(ids);
     }
     const poolN = pool ? pool.length : base.n;
@@ -168,7 +205,8 @@ export class Workload {
       }
     };
     const c = newBatch(u);
-    const newTsBase = EPOCH_US + (DAYS + batchNo) * DAY_US; // newer than every earlier row
+    // newer than every base row (they lie in the data set's `days` days) and every earlier batch
+    const newTsBase = EPOCH_US + (days + batchNo) * DAY_US;
     let i = 0;
     for (; i < nFresh + nStale; i++) {
       const id = pick();
@@ -179,7 +217,7 @@ export class Workload {
         c.ts[i] = newTsBase + Math.floor(rnd() * DAY_US);
         c.kind[i] = 0;
       } else {
-        c.ts[i] = EPOCH_US - DAY_US + Math.floor(rnd() * DAY_US);
+        c.ts[i] = EPOCH_US - DAY_US + Math.floor(rnd() * DAY_US); // the day before the first partition: older than every row
         c.qty[i] = -1;
         c.note[i] = 'STALE ' + c.note[i]!;
         c.kind[i] = 1;
@@ -187,7 +225,7 @@ export class Workload {
     }
     for (let k = 0; k < nIns; k++, i++) {
       c.id[i] = nextId + k;
-      c.day[i] = dayFilter ? dayFilter[(rnd() * dayFilter.length) | 0]! : (rnd() * DAYS) | 0;
+      c.day[i] = dayFilter ? dayFilter[(rnd() * dayFilter.length) | 0]! : (rnd() * days) | 0;
       c.ts[i] = newTsBase + Math.floor(rnd() * DAY_US);
       this.payload(c, i);
       c.kind[i] = 2;
@@ -233,7 +271,7 @@ function newBatch(n: number): Batch {
     n,
     id: new Float64Array(n),
     ts: new Float64Array(n),
-    day: new Uint8Array(n),
+    day: new Uint16Array(n),
     amount: new Float64Array(n),
     qty: new Int32Array(n),
     score: new Float64Array(n),

@@ -4,10 +4,22 @@
  * (`peak_rss_mb`, process-wide running max), the RSS peak sampled during the step (`step_rss_mb`) and
  * the 1-minute load average (`load_1m`: anything else running on the machine skews the figures).
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { duBytes, median, peakRssMb, round4, sampled, timeReps } from './measure.ts';
+import type { Expected } from './model.ts';
 import type { Peer, SnapshotResult, WriteExtras } from './peer.ts';
-import type { DataSet } from './stage.ts';
+import { openFloor } from './peer-floor.ts';
+import { openTidemark } from './peer-tidemark.ts';
+import { FLOOR, TIDEMARK } from './report.ts';
+import type { BatchKey, DataSet } from './stage.ts';
+
+/** The peers by name. */
+export const PEERS: ReadonlyMap<string, (root: string, memoryLimit?: string) => Promise<Peer>> = new Map([
+  [TIDEMARK, openTidemark],
+  [FLOOR, openFloor],
+]);
 
 /** One output line. */
 export interface StepRecord {
@@ -24,12 +36,49 @@ export type Emit = (r: StepRecord) => void;
 
 const READ_REPS = 5;
 
+/** A batch's size and mix, as the commit counts are checked against. */
+interface BatchCounts {
+  n: number;
+  nFresh: number;
+  nStale: number;
+  nIns: number;
+}
+
+/**
+ * What a peer run needs from a data set, as plain data (a child process gets it over IPC): the staged
+ * files, the upsert steps, each batch's mix, the expected snapshot and the point lookups with the
+ * partition and qty the model holds. The checks are the same whether they run here or in a child.
+ */
+export interface RunSpec {
+  n: number;
+  files: Readonly<Record<'base' | BatchKey, string>>;
+  steps: ReadonlyArray<readonly [string, BatchKey]>;
+  batches: Readonly<Record<BatchKey, BatchCounts>>;
+  expected: Expected;
+  lookups: ReadonlyArray<{ id: number; dt: string; qty: number }>;
+}
+
+export function runSpec(data: DataSet): RunSpec {
+  const counts = (k: BatchKey): BatchCounts => {
+    const b = data.batches[k];
+    return { n: b.n, nFresh: b.nFresh, nStale: b.nStale, nIns: b.nIns };
+  };
+  return {
+    n: data.n,
+    files: data.files,
+    steps: data.steps,
+    batches: { b1: counts('b1'), b2: counts('b2'), b3: counts('b3') },
+    expected: data.expected,
+    lookups: data.lookupIds.map((id) => ({ id, dt: data.dtOf(id), qty: data.model.qty[id]! })),
+  };
+}
+
 /**
  * Full mode: load, the three upserts, snapshot_read, point_lookup, point_lookup_pruned, correctness.
  * Scale mode (`data.steps` has only upsert_skewed): load, upsert_skewed, correctness of the snapshot.
  * Returns whether correctness passed.
  */
-export async function runPeer(peer: Peer, data: DataSet, emit: Emit, extra: Record<string, unknown> = {}): Promise<boolean> {
+export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): Promise<boolean> {
   const full = data.steps.length === 3;
   const out = (r: { step: string; rows: number | null; seconds: number | null; bytes_on_disk: number | null; [extra: string]: unknown }): void => {
     const { step, rows, seconds, bytes_on_disk, ...rest } = r;
@@ -58,21 +107,21 @@ export async function runPeer(peer: Peer, data: DataSet, emit: Emit, extra: Reco
       const tl: number[] = [];
       const tp: number[] = [];
       let rss = 0;
-      for (const id of data.lookupIds) {
+      for (const { id, dt } of data.lookups) {
         const a = await sampled(() => peer.lookup(id));
-        const p = await sampled(() => peer.lookupPruned(id, data.dtOf(id)));
+        const p = await sampled(() => peer.lookupPruned(id, dt));
         tl.push(a.seconds);
         tp.push(p.seconds);
         rss = Math.max(rss, a.stepRssMb, p.stepRssMb);
         lookups.push({ id, got: a.value, pruned: p.value });
       }
-      const note = `median of ${data.lookupIds.length} ids`;
+      const note = `median of ${data.lookups.length} ids`;
       out({ step: 'point_lookup', rows: 1, seconds: round4(median(tl)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tl)), max_s: round4(Math.max(...tl)), note });
       out({ step: 'point_lookup_pruned', rows: 1, seconds: round4(median(tp)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tp)), max_s: round4(Math.max(...tp)), note: `${note}, partition known` });
-      for (const l of lookups) {
-        const want = data.model.qty[l.id]!;
+      for (const [i, l] of lookups.entries()) {
+        const { qty: want, dt } = data.lookups[i]!;
         if (l.got.length !== 1 || l.got[0] !== want) problems.push(`point_lookup id=${l.id}: got qty [${l.got.join(', ')}], want [${want}]`);
-        if (l.pruned.length !== 1 || l.pruned[0] !== want) problems.push(`point_lookup_pruned id=${l.id} (dt ${data.dtOf(l.id)}): got qty [${l.pruned.join(', ')}], want [${want}]`);
+        if (l.pruned.length !== 1 || l.pruned[0] !== want) problems.push(`point_lookup_pruned id=${l.id} (dt ${dt}): got qty [${l.pruned.join(', ')}], want [${want}]`);
       }
     }
   } catch (error) {
@@ -81,6 +130,27 @@ export async function runPeer(peer: Peer, data: DataSet, emit: Emit, extra: Reco
   const ok = problems.length === 0;
   out({ step: 'correctness', rows: data.expected.count, seconds: null, bytes_on_disk: duBytes(peer.root), ok, result: ok ? 'ok' : 'fail', problems });
   return ok;
+}
+
+/**
+ * Untimed: each peer loads a batch file and upserts the small batch once, so code paths, the DuckDB
+ * library's pages and thread pools are warm for whichever peer is timed first (in a shared process
+ * for the first one, in a fresh child process for every peer; see run.ts).
+ */
+export async function warmUp(peers: ReadonlyArray<string>, data: RunSpec, dir: string, memoryLimit: string | undefined): Promise<void> {
+  for (const name of peers) {
+    const root = path.join(dir, `warmup-${name}-${process.pid}`);
+    const peer = await PEERS.get(name)!(root, memoryLimit);
+    try {
+      await peer.load(data.files.b1);
+      await peer.upsert(data.files.b3);
+      await peer.snapshot();
+      await peer.lookup(data.lookups[0]!.id);
+    } finally {
+      peer.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
 }
 
 /** What a write reports against what the batch holds (only for peers that report it). */
@@ -93,7 +163,7 @@ function checkCounts(step: string, r: WriteExtras, b: { nFresh: number; nStale: 
 }
 
 /** Count and sum(qty) exact, sum(amount) within 1e-6 relative, no stale row visible. */
-function checkSnapshot(got: SnapshotResult, data: DataSet): string[] {
+function checkSnapshot(got: SnapshotResult, data: RunSpec): string[] {
   const exp = data.expected;
   const p: string[] = [];
   if (got.count !== exp.count) p.push(`snapshot count ${got.count}, want ${exp.count}`);

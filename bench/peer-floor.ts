@@ -14,6 +14,9 @@ export async function openFloor(root: string, memoryLimit?: string): Promise<Pee
   fs.mkdirSync(path.join(root, '.timeline'), { recursive: true });
   const inst = await DuckDBInstance.create(':memory:', memoryLimit === undefined ? {} : { memory_limit: memoryLimit });
   const conn = await inst.connect();
+  // One file per partition at any partition count (the scale run's 300 days): past this many open
+  // files DuckDB would close one and later start a second for the same partition.
+  await conn.run(`SET partitioned_write_max_open_files = 100000`);
   const q = async (s: string): Promise<Record<string, unknown>[]> => (await conn.runAndReadAll(s)).getRowObjects() as Record<string, unknown>[];
   const live = new Map<string, string>(); // dt -> its one live file
   const instant = (k: number): string => `2024020100000${String(k).padStart(4, '0')}`; // Hudi-like 17-digit instant

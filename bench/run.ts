@@ -1,29 +1,67 @@
 /**
  * `npm run bench`: Tidemark against the copy-on-write floor (`cow-limit-meta`) on the team's
- * standard workload, in one process, on the same staged Parquet files.
+ * standard workload, on the same staged Parquet files (in one process, or one child process per
+ * peer run with --isolate).
  *
  *   npm run bench -- [--rows 2M] [--repeat 1] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta]
- *   npm run bench -- --scale 2M,8M,20M      load + upsert_skewed at each size
+ *   npm run bench -- --scale 2M,8M,20M      a table grown by days: load + the daily upsert_skewed at each size
+ *   --isolate / --no-isolate                 each peer run in its own child process (default: on with --scale, off otherwise)
  *   --memory-limit 8GB caps each peer's DuckDB (Tidemark.open({ memoryLimit }); the memory_limit setting for the
  *   floor), so a large --scale run on a shared machine spills instead of exhausting RAM.
  *   npm run bench -- --summarize a.jsonl b.jsonl   readable summary of saved --json runs
  *
+ * The standard run (--rows N) is the shared workload as is: N rows over 30 day partitions, batches
+ * of 1% of N (spread, skewed into the 2 latest days, and 100 rows), so at a larger N the partitions
+ * and the batches grow together (the proportional shape).
+ *
+ * --scale models a daily-partitioned table as it accumulates history, which is what the goal "skewed
+ * upsert at 20M ≤ 1.5× its time at 2M" is about. A size N is a table of days = max(30, round(30 * N /
+ * 2M)) day partitions from 2024-01-01 on (30 at 2M, 120 at 8M, 300 at 20M), so each partition holds
+ * about 66.7k rows whatever N. Each peer loads it, runs upsert_skewed with the daily late-data batch
+ * of a fixed size, 1% of 2M = 20k rows (round(0.01 * N * 30 / days); below 2M, 1% of N), with the
+ * standard mix (75% fresh updates, 5% stale updates with an older ts and qty = -1, 20% new ids) in the
+ * 2 latest days, and checks the snapshot against the model of exactly those two steps. The batch and
+ * the two partitions it rewrites are the same size at every N, so a copy-on-write engine does the same
+ * work; only costs that grow with the table (timeline, file listing, index) can make it slower, and
+ * that is what the curve shows. (In the proportional shape, 20M would upsert 200k rows into two
+ * partitions of 667k rows: 10× the work for every engine, the floor included.)
+ *
+ * --isolate (the default with --scale; --no-isolate turns it off) runs each (peer, size, repeat) in a
+ * fresh child process (isolate.ts starts child.ts), so its RSS is that peer's own. The parent
+ * generates and stages the data and keeps the model; the child gets the staged files and the expected
+ * results (driver.ts RunSpec), opens the peer on the same table directory as a shared run, and times,
+ * samples and checks the steps itself (start-up and IPC are not in any step's seconds), sending each
+ * record back. Without it (the standard run's default) both peers run in this process, after each
+ * other, and every RSS figure is whole-process: it includes the model (about 20 B per row), the data
+ * generator's leftovers and the other peer's DuckDB memory.
+ *
+ * Warm-up: before the timed steps, each peer loads the 1% batch b1 and upserts the 100-row b3 into a
+ * scratch table (untimed), so that code paths, the DuckDB library's pages and its thread pools are
+ * warm and the first timed peer does not pay for them. In a shared process that is done once, for
+ * both peers, before the first size; an isolated child starts cold whatever peer it runs, so each
+ * child warms its own peer up first (a few hundred ms; its memory is small next to a load's and is in
+ * the child's maxRSS and `start_rss_mb`).
+ *
  * With --json, one JSON line per step and repeat on stdout ({peer, step, rows, seconds,
- * bytes_on_disk, peak_rss_mb, step_rss_mb, ...}); progress goes to stderr. Exits 1 when any
- * correctness step fails. `peak_rss_mb` is the process's maxRSS so far (process-wide running max);
- * `step_rss_mb` is the highest RSS sampled while that step ran.
+ * bytes_on_disk, peak_rss_mb, step_rss_mb, ...}; in scale mode also scale_rows, days and
+ * batch_rows; isolated records also `isolated: true` and `start_rss_mb`, the child's RSS before its
+ * first timed step); progress goes to stderr (an isolated child's own output too, prefixed).
+ * `peak_rss_mb` is the measured process's maxRSS so far (a running max: the child's when isolated,
+ * else this whole process's); `step_rss_mb` is the highest RSS of that process sampled while the
+ * step ran. Exits 1 when any correctness step fails, 2 when the bench itself fails, including a
+ * child process that crashes or is killed (its output is shown, the other runs go on, and its peer
+ * gets a failed correctness record).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type StepRecord, runPeer } from './driver.ts';
-import { fmtCount, parseCount, peakRssMb } from './measure.ts';
-import type { Peer } from './peer.ts';
-import { openFloor } from './peer-floor.ts';
-import { openTidemark } from './peer-tidemark.ts';
-import { FLOOR, TIDEMARK, correctness, goalTable, goals, scaleTable, stepTable } from './report.ts';
-import { type DataSet, buildDataSet } from './stage.ts';
+import { PEERS, type StepRecord, runPeer, runSpec, warmUp } from './driver.ts';
+import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
+import { runIsolated } from './isolate.ts';
+import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
+import { FLOOR, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
+import { buildDataSet } from './stage.ts';
 
 interface Args {
   rows: number;
@@ -35,10 +73,12 @@ interface Args {
   scale: number[] | undefined;
   peers: string[];
   memoryLimit: string | undefined;
+  /** Each peer run in a child process; undefined: on in scale mode, off in the standard run. */
+  isolate: boolean | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined };
+  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const val = (): string => {
@@ -55,20 +95,18 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--scale') a.scale = val().split(',').filter(Boolean).map(parseCount);
     else if (f === '--peers') a.peers = val().split(',').filter(Boolean);
     else if (f === '--memory-limit') a.memoryLimit = val();
+    else if (f === '--isolate') a.isolate = true;
+    else if (f === '--no-isolate') a.isolate = false;
     else if (f === '--help' || f === '-h') {
-      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M]\n');
+      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${f}`);
   }
   for (const p of a.peers) if (!PEERS.has(p)) throw new Error(`unknown peer ${p} (use ${[...PEERS.keys()].join(', ')})`);
   if (!Number.isFinite(a.rows) || a.rows < 10_000) throw new Error('--rows must be at least 10000 (the batches need an update pool)');
+  if (a.scale !== undefined && (a.scale.length === 0 || a.scale.some((n) => !Number.isFinite(n) || n < 10_000))) throw new Error('--scale needs sizes of at least 10000 rows each');
   return a;
 }
-
-const PEERS: ReadonlyMap<string, (root: string, memoryLimit?: string) => Promise<Peer>> = new Map([
-  [TIDEMARK, openTidemark],
-  [FLOOR, openFloor],
-]);
 
 async function main(): Promise<number> {
   if (process.argv[2] === '--summarize') return summarizeFiles(process.argv.slice(3));
@@ -85,7 +123,7 @@ async function main(): Promise<number> {
     records.push(r);
     if (args.json) process.stdout.write(JSON.stringify(r) + '\n');
     const secs = r.seconds === null ? '' : ` ${r.seconds.toFixed(4)} s`;
-    log(`  ${r.peer.padEnd(15)} ${r.step.padEnd(20)}${secs}${r.step === 'correctness' ? ` ${r.result}${r.ok ? '' : ': ' + (r.problems as string[]).join('; ')}` : ''}  (step RSS ${r.step_rss_mb ?? '-'} MiB, peak ${r.peak_rss_mb} MiB)`);
+    log(`  ${r.peer.padEnd(15)} ${r.step.padEnd(20)}${secs}${r.step === 'correctness' ? ` ${r.result}${r.ok ? '' : ': ' + (r.problems as string[]).join('; ')}` : ''}  (step RSS ${r.step_rss_mb ?? '-'} MiB, peak ${r.peak_rss_mb} MiB${r.isolated ? ', own process' : ''})`);
   };
 
   const env = await environment(args);
@@ -96,25 +134,44 @@ async function main(): Promise<number> {
 
   const sizes = args.scale ?? [args.rows];
   const scaleMode = args.scale !== undefined;
+  const isolate = args.isolate ?? scaleMode;
+  log(isolate ? '  isolated: each peer, size and repeat runs in a fresh child process; RSS figures are that process\'s own' : '  not isolated: both peers run in this process; RSS figures are whole-process');
+  const crashes: string[] = [];
   try {
     for (const n of sizes) {
       const data = await buildDataSet(n, args.seed, dir, scaleMode);
       const exp = data.expected;
+      const shape = { days: data.days, batch_rows: data.batches.b2.n };
       if (args.json) {
-        const line = { peer: 'data', step: 'expected', rows: exp.count, seconds: +data.stageSeconds.toFixed(3), bytes_on_disk: data.stageBytes, peak_rss_mb: peakRssMb(), sum_qty: exp.sumQty, sum_amount: +exp.sumAmount.toFixed(2), lookup_ids: data.lookupIds, ...(scaleMode ? { scale_rows: n } : {}) };
+        const line = { peer: 'data', step: 'expected', rows: exp.count, seconds: +data.stageSeconds.toFixed(3), bytes_on_disk: data.stageBytes, peak_rss_mb: peakRssMb(), sum_qty: exp.sumQty, sum_amount: +exp.sumAmount.toFixed(2), lookup_ids: data.lookupIds, ...shape, ...(scaleMode ? { scale_rows: n } : {}) };
         process.stdout.write(JSON.stringify(line) + '\n');
       }
-      log(`data: ${fmtCount(n)} rows + batches of ${data.batches.b1.n}/${data.batches.b2.n}/${data.batches.b3.n} staged in ${data.stageSeconds.toFixed(1)} s (${(data.stageBytes / 2 ** 20).toFixed(0)} MiB parquet); expected ${exp.count} rows, sum(qty) ${exp.sumQty}, sum(amount) ${exp.sumAmount.toFixed(2)}, lookup ids ${data.lookupIds.join(',')}; peak RSS ${peakRssMb()} MiB`);
-      if (n === sizes[0]) await warmUp(args.peers, data, dir, args.memoryLimit);
+      log(`data: ${fmtCount(n)} rows in ${data.days} days + batches of ${data.batches.b1.n}/${data.batches.b2.n}/${data.batches.b3.n} staged in ${data.stageSeconds.toFixed(1)} s (${(data.stageBytes / 2 ** 20).toFixed(0)} MiB parquet); expected ${exp.count} rows, sum(qty) ${exp.sumQty}, sum(amount) ${exp.sumAmount.toFixed(2)}, lookup ids ${data.lookupIds.join(',')}; peak RSS ${peakRssMb()} MiB`);
+      const spec = runSpec(data);
+      if (!isolate && n === sizes[0]) await warmUp(args.peers, spec, dir, args.memoryLimit);
       for (let rep = 0; rep < args.repeat; rep++) {
         for (const name of args.peers) {
-          const open = PEERS.get(name)!;
           const root = path.join(dir, `${name}-${n}-r${rep}`);
-          const peer = await open(root, args.memoryLimit);
+          const extra = { repeat: rep, ...(scaleMode ? { scale_rows: n, ...shape } : {}) };
           try {
-            await runPeer(peer, data, emit, { repeat: rep, ...(scaleMode ? { scale_rows: n } : {}) });
+            if (isolate) {
+              const got = await runIsolated({ peer: name, dir, root, memoryLimit: args.memoryLimit, spec, extra, warmUp: true }, emit, cwd);
+              if (got.failure !== undefined) {
+                const what = `${name} at ${fmtCount(n)} rows, repeat ${rep}: ${got.failure}`;
+                crashes.push(what);
+                log(`\n!!! bench child FAILED, ${what}; ${got.output ? `its output ended with:\n${got.output}` : 'it wrote nothing'}\n`);
+                const problems = [`child process failed: ${got.failure}`];
+                emit({ peer: name, step: 'correctness', rows: exp.count, seconds: null, bytes_on_disk: duBytes(root), peak_rss_mb: got.peakRssMb, ok: false, result: 'fail', problems, crashed: true, isolated: true, ...extra });
+              }
+            } else {
+              const peer = await PEERS.get(name)!(root, args.memoryLimit);
+              try {
+                await runPeer(peer, spec, emit, extra);
+              } finally {
+                peer.close();
+              }
+            }
           } finally {
-            peer.close();
             if (!args.keep) fs.rmSync(root, { recursive: true, force: true });
           }
         }
@@ -128,6 +185,10 @@ async function main(): Promise<number> {
   }
 
   if (!args.json) printSummary(records, scaleMode, args.repeat, args.rows, args.peers);
+  if (crashes.length) {
+    log(`\nbench failed: ${crashes.length} child process(es) did not finish:\n  - ${crashes.join('\n  - ')}`);
+    return 2;
+  }
   return args.peers.every((p) => correctness(records, p).ok) ? 0 : 1;
 }
 
@@ -157,7 +218,9 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
     const out = (m: string): void => void process.stdout.write(m + '\n');
     out('');
     if (scaleMode) {
-      out(`## Scale: load + upsert_skewed (1% of N in the 2 latest days), medians over ${repeats} repeat(s)\n`);
+      const perDay = fmtCount(Math.round(SCALE_REF_ROWS / DAYS / 100) * 100);
+      const daily = fmtCount(shapeFor(SCALE_REF_ROWS, true).batchRows);
+      out(`## Scale: a table grown by days (about ${perDay} rows per day partition; ${DAYS} days at ${fmtCount(SCALE_REF_ROWS)}), load + the daily upsert_skewed batch (${daily} rows from ${fmtCount(SCALE_REF_ROWS)} up, in the 2 latest days); medians over ${repeats} repeat(s)\n`);
       out(scaleTable(records));
       out('\n' + goalTable(goals([], records).slice(-2)));
     } else {
@@ -170,30 +233,19 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
       const cores = os.availableParallelism();
       out(`\n1-minute load average during the run: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${cores} cores (the bench itself accounts for about ${cores}; well above that, other work competed and timings are inflated).`);
     }
-    out(`\nstep RSS = highest whole-process RSS sampled during the step; process peak RSS ${Math.max(0, ...records.map((r) => r.peak_rss_mb))} MiB (maxRSS, running max over the whole run, includes data generation and both peers).`);
+    if (records.some((r) => r.isolated === true)) {
+      out(
+        "\nRSS is each peer's own: every (peer, size, repeat) ran in a fresh child process. step RSS = highest RSS of that child sampled during the step; " +
+          "maxRSS = the child's peak over its life (start-up, the untimed warm-up on a 1% batch, the timed steps; not the parent's data generation and model, not the other peer); " +
+          "start = the child's RSS before its first timed step (node, tsx, the DuckDB library, the warm-up's leftovers).\n",
+      );
+      out(rssTable(records));
+    } else {
+      out(`\nstep RSS = highest whole-process RSS sampled during the step; process peak RSS ${Math.max(0, ...records.map((r) => r.peak_rss_mb))} MiB (maxRSS, running max over the whole run, includes data generation and both peers).`);
+    }
     for (const p of peers) {
       const c = correctness(records, p);
       if (!c.ok) out(`\n${p} correctness FAILED:\n  - ${c.problems.join('\n  - ')}`);
-    }
-  }
-}
-
-/**
- * Untimed: each peer loads a batch file and upserts the small batch once, so code paths, the DuckDB
- * library's pages and thread pools are warm for whichever peer is timed first.
- */
-async function warmUp(peers: ReadonlyArray<string>, data: DataSet, dir: string, memoryLimit: string | undefined): Promise<void> {
-  for (const name of peers) {
-    const root = path.join(dir, `warmup-${name}`);
-    const peer = await PEERS.get(name)!(root, memoryLimit);
-    try {
-      await peer.load(data.files.b1);
-      await peer.upsert(data.files.b3);
-      await peer.snapshot();
-      await peer.lookup(data.lookupIds[0]!);
-    } finally {
-      peer.close();
-      fs.rmSync(root, { recursive: true, force: true });
     }
   }
 }
@@ -221,6 +273,7 @@ async function environment(args: Args): Promise<StepRecord> {
     repeat: args.repeat,
     scale: args.scale ?? null,
     memory_limit: args.memoryLimit ?? 'duckdb default (80% of RAM)',
+    isolated: args.isolate ?? args.scale !== undefined,
   };
 }
 

@@ -1,12 +1,13 @@
 /**
  * Builds a data set once per row count (not timed as a peer step): generates base rows and the three
- * batches, stages each to a Parquet file through the DuckDB appender (as peers.mjs does), and
- * computes what a correct table must hold afterwards.
+ * batches in the standard or the scale shape (data.ts `shapeFor`), stages each to a Parquet file
+ * through the DuckDB appender (as peers.mjs does), and computes what a correct table must hold
+ * afterwards.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBAppender } from '@duckdb/node-api';
-import { type Base, type Batch, CHUNK, CITY, DAYS, DT, type RowChunk, STATUS, Workload } from './data.ts';
+import { type Base, type Batch, CHUNK, CITY, type RowChunk, STATUS, Workload, shapeFor } from './data.ts';
 import { type Expected, Model, batchMix } from './model.ts';
 
 const TYPES = [BIGINT, BIGINT, VARCHAR, DOUBLE, INTEGER, DOUBLE, VARCHAR, VARCHAR, VARCHAR, VARCHAR];
@@ -24,9 +25,13 @@ export const UPSERT_STEPS: ReadonlyArray<readonly [string, BatchKey]> = [
 /** Everything a peer run needs. */
 export interface DataSet {
   readonly n: number;
+  /** Day partitions the base rows spread over (30, or more in the scale shape). */
+  readonly days: number;
+  /** `dt` of each day index. */
+  readonly dt: readonly string[];
   readonly files: Readonly<Record<'base' | BatchKey, string>>;
   readonly batches: Readonly<Record<BatchKey, Batch>>;
-  /** The upsert steps this data set's model reflects (all three, or only upsert_skewed for --scale). */
+  /** The upsert steps this data set's model reflects (all three, or only upsert_skewed for --scale). b1 and b2 have the shape's batch size, b3 100 rows. */
   readonly steps: ReadonlyArray<readonly [string, BatchKey]>;
   readonly model: Model;
   readonly expected: Expected;
@@ -51,10 +56,13 @@ function chunkAppender(ap: DuckDBAppender): (c: RowChunk) => void {
 }
 
 /**
- * Generates and stages a data set of `n` base rows under `dir/stage`. With `scaleOnly`, the model
- * reflects load + upsert_skewed only (the --scale run); otherwise all three batches.
+ * Generates and stages a data set of `n` base rows under `dir/stage-N`. Standard (`scale` false): 30
+ * days, batches of 1% of N, and the model reflects all three batches. Scale (the --scale run): the
+ * scale shape (days grow with N, batches of the reference size's 1%), and the model reflects load +
+ * upsert_skewed only, the steps the scale run times. b1 and b3 are generated and staged in both
+ * (the random stream stays in peers.mjs's order; the warm-up uses them).
  */
-export async function buildDataSet(n: number, seed: number, dir: string, scaleOnly: boolean): Promise<DataSet> {
+export async function buildDataSet(n: number, seed: number, dir: string, scale: boolean): Promise<DataSet> {
   const t0 = performance.now();
   const stageDir = path.join(dir, `stage-${n}`);
   fs.rmSync(stageDir, { recursive: true, force: true });
@@ -65,10 +73,11 @@ export async function buildDataSet(n: number, seed: number, dir: string, scaleOn
     b2: path.join(stageDir, 'b2.parquet'),
     b3: path.join(stageDir, 'b3.parquet'),
   };
-  const u = Math.round(n * 0.01);
+  const { days, batchRows: u } = shapeFor(n, scale);
   const capacity = n + 2 * batchMix(u).nIns + batchMix(100).nIns;
   const model = new Model(capacity);
-  const gen = new Workload(seed);
+  const gen = new Workload(seed, days);
+  const dt = gen.dt;
 
   // A memory limit and a spill directory keep staging from setting the process's peak RSS.
   const inst = await DuckDBInstance.create(':memory:', { memory_limit: '300MB', temp_directory: path.join(stageDir, 'spill') });
@@ -88,20 +97,20 @@ export async function buildDataSet(n: number, seed: number, dir: string, scaleOn
   });
   const b = base!;
   const b1 = gen.batch(b, 1, u, null, n);
-  const b2 = gen.batch(b, 2, u, [DAYS - 2, DAYS - 1], n + b1.nIns);
-  const b3 = gen.batch(b, 3, 100, [DAYS - 1], n + b1.nIns + b2.nIns); // 100 rows, 1 partition
+  const b2 = gen.batch(b, 2, u, [days - 2, days - 1], n + b1.nIns); // the 2 latest days
+  const b3 = gen.batch(b, 3, 100, [days - 1], n + b1.nIns + b2.nIns); // 100 rows, the latest day
   const batches = { b1, b2, b3 };
   for (const k of ['b1', 'b2', 'b3'] as const) {
     await stage(`s${k}`, files[k], (ap) => {
       const append = chunkAppender(ap);
-      for (const c of batchChunks(batches[k])) append(c);
+      for (const c of batchChunks(batches[k], dt)) append(c);
     });
   }
   conn.closeSync();
   inst.closeSync();
   fs.rmSync(path.join(stageDir, 'spill'), { recursive: true, force: true });
 
-  const steps = scaleOnly ? UPSERT_STEPS.filter(([s]) => s === 'upsert_skewed') : UPSERT_STEPS;
+  const steps = scale ? UPSERT_STEPS.filter(([s]) => s === 'upsert_skewed') : UPSERT_STEPS;
   for (const [, k] of steps) model.apply(batches[k]);
   const expected = model.sums();
 
@@ -116,13 +125,13 @@ export async function buildDataSet(n: number, seed: number, dir: string, scaleOn
   const lookupIds = [pickKind(b2, 0), pickKind(b2, 1), pickKind(b2, 2), pickKind(b1, 0), untouched];
   const dayOfNew = new Map<number, number>();
   for (const x of [b1, b2, b3]) for (let i = 0; i < x.n; i++) if (x.kind[i] === 2) dayOfNew.set(x.id[i]!, x.day[i]!);
-  const dtOf = (id: number): string => DT[id < n ? b.day[id]! : dayOfNew.get(id)!]!;
+  const dtOf = (id: number): string => dt[id < n ? b.day[id]! : dayOfNew.get(id)!]!;
   const stageBytes = Object.values(files).reduce((a, f) => a + fs.statSync(f).size, 0);
-  return { n, files, batches, steps, model, expected, lookupIds, dtOf, stageSeconds: (performance.now() - t0) / 1000, stageBytes };
+  return { n, days, dt, files, batches, steps, model, expected, lookupIds, dtOf, stageSeconds: (performance.now() - t0) / 1000, stageBytes };
 }
 
-/** A batch as staging chunks. */
-function batchChunks(b: Batch): RowChunk[] {
+/** A batch as staging chunks; `dt` maps its day indexes to partition values. */
+function batchChunks(b: Batch, dt: readonly string[]): RowChunk[] {
   const out: RowChunk[] = [];
   for (let off = 0; off < b.n; off += CHUNK) {
     const m = Math.min(CHUNK, b.n - off);
@@ -130,7 +139,7 @@ function batchChunks(b: Batch): RowChunk[] {
     for (let i = off; i < off + m; i++) {
       c.id.push(BigInt(b.id[i]!));
       c.tsUs.push(BigInt(b.ts[i]!));
-      c.dt.push(DT[b.day[i]!]!);
+      c.dt.push(dt[b.day[i]!]!);
       c.amount.push(b.amount[i]!);
       c.qty.push(b.qty[i]!);
       c.score.push(b.score[i]!);

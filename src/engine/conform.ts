@@ -188,6 +188,33 @@ export async function conformBatch(
     const from = present.get(f.name);
     if (from !== undefined && from !== duckdbTypeSql(f.type) && !(from === 'TIMESTAMP' && f.type.kind === 'timestamp')) checks.push(`count(${sqlIdent(f.name)}) AS cc${i}`);
   });
+  // The distinct-key count runs beside the checks (another connection: another core); it is used
+  // only once they pass, and always settled before returning or raising.
+  const distinct = distinctKeys(duck, conformed, config, types, valueCols);
+  distinct.catch(() => {});
+  try {
+    return await checkAndProfile(duck, { config, conformed, target, staged, schema, present, ctx, valueCols, checks, problems }, distinct);
+  } finally {
+    await distinct.catch(() => {});
+  }
+}
+
+interface ProfileArgs {
+  readonly config: TableConfig;
+  readonly conformed: string;
+  readonly target: string;
+  readonly staged: StagedInput;
+  readonly schema: Schema;
+  readonly present: ReadonlyMap<string, string>;
+  readonly ctx: BatchContext;
+  readonly valueCols: ReadonlyArray<string>;
+  readonly checks: ReadonlyArray<string>;
+  readonly problems: ReadonlyArray<{ what: string; sql: string }>;
+}
+
+/** Runs the checks' aggregate, raises for bad rows, creates the conformed view and profiles the batch. */
+async function checkAndProfile(duck: DuckSession, a: ProfileArgs, distinct: Promise<number>): Promise<BatchProfile> {
+  const { config, conformed, target, staged, schema, present, ctx, valueCols, checks, problems } = a;
   let rows: Record<string, unknown>[];
   try {
     rows = await duck.rows(`SELECT ${[...valueCols, ...checks].join(', ')} FROM ${conformed}${valueCols.length > 0 ? ' GROUP BY ALL' : ''}`);
@@ -217,7 +244,7 @@ export async function conformBatch(
   }
   const partitions = rows.map((r, i) => ({ partitionPath: paths[i]!, rows: Number(r.n), deletes: Number(r.dels) }));
   const total = partitions.reduce((n, p) => n + p.rows, 0);
-  return { partitions, rows: total, mayHaveDuplicates: total > 1 && (await distinctKeys(duck, conformed, config, types, valueCols)) < total };
+  return { partitions, rows: total, mayHaveDuplicates: total > 1 && (await distinct) < total };
 }
 
 /**

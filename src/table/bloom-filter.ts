@@ -3,6 +3,7 @@
  * key, reproduced bit for bit (layout, hashing and row growth: hudi-format.md §7). Pure: no I/O.
  */
 import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
+import { decodeBase64, encodeBase64 } from './base64.ts';
 
 /** Sizing of a dynamic filter: keys per row, target false-positive rate, keys before rows stop growing. */
 export interface BloomFilterOptions {
@@ -95,55 +96,6 @@ function encodeKey(key: string): number {
   return encoder.encodeInto(key.replace(LONE_SURROGATE, '?'), keyBytes).written;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
-const B64_VALUES = new Int8Array(128).fill(-1);
-const ascii = new TextDecoder();
-for (let i = 0; i < 64; i++) B64_VALUES[B64_CODES[i]] = i;
-
-// Node's Buffer codec is native and ~5x faster on these ~430 KB values; the JavaScript codecs below
-// are the definition (and the fallback elsewhere). Both give standard, padded base64.
-const NativeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferView | string, encoding?: string): Uint8Array & { toString(encoding: string): string } } }).Buffer;
-
-function encodeBase64(bytes: Uint8Array): string {
-  if (NativeBuffer !== undefined) return NativeBuffer.from(bytes).toString('base64');
-  const n = bytes.length;
-  const out = new Uint8Array(Math.ceil(n / 3) * 4);
-  for (let i = 0, o = 0; i < n; i += 3, o += 4) {
-    const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0) | (i + 2 < n ? bytes[i + 2] : 0);
-    out[o] = B64_CODES[v >>> 18];
-    out[o + 1] = B64_CODES[(v >>> 12) & 63];
-    out[o + 2] = i + 1 < n ? B64_CODES[(v >>> 6) & 63] : 61; // '='
-    out[o + 3] = i + 2 < n ? B64_CODES[v & 63] : 61;
-  }
-  return ascii.decode(out);
-}
-
-// Strict decoder: standard alphabet only, at most two '=' and only at the end (padding optional).
-function decodeBase64(text: string): Uint8Array {
-  let end = text.length;
-  while (end > 0 && text.length - end < 2 && text.charCodeAt(end - 1) === 61) end--;
-  if (end % 4 === 1 || (end < text.length && text.length % 4 !== 0)) {
-    throw new TableFormatError(`bloom filter: base64 text has an impossible length (${text.length})`);
-  }
-  // Node's decoder skips characters it does not know: its result counts only when it encodes back
-  // to exactly the text (canonical padded base64, what Hudi writes); anything else is decoded here.
-  if (NativeBuffer !== undefined) {
-    const bytes = NativeBuffer.from(text, 'base64');
-    if (encodeBase64(bytes) === text) return bytes;
-  }
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  for (let i = 0, acc = 0, bits = 0, o = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const v = c < 128 ? B64_VALUES[c] : -1;
-    if (v < 0) throw new TableFormatError(`bloom filter: invalid base64 character ${JSON.stringify(text[i])} at ${i}`);
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) out[o++] = (acc >>> (bits -= 8)) & 0xff;
-  }
-  return out;
-}
-
 /** Hudi's HoodieDynamicBoundedBloomFilter: rows of Hadoop bloom filters, one added per `numEntries` keys. */
 export class DynamicBloomFilter {
   private readonly positions: Int32Array; // the last hashed key's bit positions (reused)
@@ -191,7 +143,7 @@ export class DynamicBloomFilter {
     const fail = (problem: string): never => {
       throw new TableFormatError(`bloom filter: ${problem}`);
     };
-    const bytes = decodeBase64(encoded);
+    const bytes = decodeBase64(encoded, 'bloom filter');
     if (bytes.length < DYNAMIC_HEADER) fail(`truncated header (${bytes.length} bytes)`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const version = view.getInt32(0);

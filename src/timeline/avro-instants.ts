@@ -8,6 +8,7 @@
  */
 import avro from 'avsc';
 import { InvalidArgumentError, TableFormatError, messageOf } from '../errors.ts';
+import { toPlain } from './bytes.ts';
 import {
   CLEAN_METADATA_SCHEMA,
   CLEANER_PLAN_SCHEMA,
@@ -176,14 +177,6 @@ function avscCompatible(schema: unknown, mode: 'write' | 'read'): unknown {
   return copy;
 }
 
-/** Returns a plain-object copy of a decoded avsc value (records become plain objects). */
-function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = toPlain(v);
-  return out;
-}
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 

@@ -23,6 +23,7 @@
  */
 import avro from 'avsc';
 import { InvalidArgumentError, TableFormatError, messageOf } from '../errors.ts';
+import { concat, int32, int64, toPlain } from './bytes.ts';
 
 /** Header/footer keys by ordinal (HoodieLogBlock.HeaderMetadataType; only append, never reorder). */
 export const HEADER_KEYS = [
@@ -146,14 +147,6 @@ function withoutDefaults(schema: unknown): unknown {
   return out;
 }
 
-/** A plain-object copy of an avsc value (records are class instances). */
-function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = toPlain(v);
-  return out;
-}
 
 const NS = 'org.apache.hudi.avro.model.';
 /** The ordering-value wrappers of HoodieMetadata.avsc, in union order (logical types read as their base type). */
@@ -344,28 +337,6 @@ function metadataBytes(metadata: LogMetadata): Uint8Array[] {
     parts.push(int32(ordinal), int32(bytes.length), bytes);
   }
   return parts;
-}
-
-function int32(v: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setInt32(0, v);
-  return out;
-}
-
-function int64(v: number): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigInt64(0, BigInt(v));
-  return out;
-}
-
-function concat(parts: ReadonlyArray<Uint8Array>): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }
 
 function avroContent(block: AvroDataBlock): Uint8Array {

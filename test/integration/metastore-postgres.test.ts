@@ -5,32 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import knex, { type Knex } from 'knex';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redact, resolveConfig } from '../../src/config/config.ts';
+import { resolveConfig } from '../../src/config/config.ts';
+import { PG_URL, postgresAvailable } from '../support/postgres.ts';
 import { MetastoreError } from '../../src/errors.ts';
 import { KnexMetastore } from '../../src/metastore/knex-metastore.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
 import { describeMetastoreContract } from '../contract/metastore.contract.ts';
 
-const PG_URL = process.env.TIDEMARK_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Whether the server answers; the suites are skipped (loudly) when it does not. */
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } catch (error) {
-    console.warn(`SKIPPING the PostgreSQL metastore tests: cannot reach ${redact(PG_URL)} (${(error as Error).message}). Set TIDEMARK_TEST_PG_URL to a reachable server to run them.`);
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-const up = await reachable();
-const describePg = up ? describe : describe.skip;
+const describePg = describe.skipIf(!(await postgresAvailable()));
 
 /** A fresh schema on the server and a way to drop it. */
 async function freshSchema(): Promise<{ schema: string; admin: Knex; drop(): Promise<void> }> {
@@ -59,7 +42,7 @@ function urlWithSchema(schema: string): string {
   return url.href;
 }
 
-if (up) {
+describePg('PostgreSQL server', () => {
   describeMetastoreContract('PostgreSQL server', async () => {
     const { schema, drop } = await freshSchema();
     // Opened the way the CLI opens it: a URL through openMetastore, which also migrates.
@@ -81,11 +64,7 @@ if (up) {
       },
     };
   });
-} else {
-  describe.skip('metastore contract: PostgreSQL server (server unreachable)', () => {
-    it('needs a server', () => undefined);
-  });
-}
+});
 
 describePg('PostgreSQL metastore specifics', () => {
   let fresh: Awaited<ReturnType<typeof freshSchema>>;

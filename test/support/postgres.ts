@@ -3,18 +3,19 @@
  * 127.0.0.1:5432/test). Each suite works in its own schema so runs never collide.
  */
 import pg from 'pg';
+import { redact } from '../../src/config/config.ts';
 
-export const PG_URL = process.env.TIDEMARK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env.TIDEMARK_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Whether the server answers (suites skip, saying so, when it does not). */
+/** Whether the server answers (suites skip, saying so, when it does not; `.ci/run` always has one). */
 export async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
     return true;
-  } catch {
-    console.warn(`PostgreSQL is not reachable at ${PG_URL}: the PostgreSQL suites are SKIPPED.`);
+  } catch (error) {
+    console.warn(`PostgreSQL is not reachable at ${redact(PG_URL)} (${(error as Error).message}): the PostgreSQL suites are SKIPPED. Set TIDEMARK_TEST_PG_URL to a reachable server to run them.`);
     return false;
   } finally {
     await client.end().catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
 import { decodeBase64, encodeBase64 } from './base64.ts';
+import { simdBatch, type PositionsSink } from './bloom-simd.ts';
 
 /** Sizing of a dynamic filter: keys per row, target false-positive rate, keys before rows stop growing. */
 export interface BloomFilterOptions {
@@ -254,10 +255,28 @@ export class DynamicBloomFilter {
 
   /**
    * Adds `count` keys given as UTF-8 bytes `bytes[starts[k], ends[k])`, in order: the same filter as
-   * adding each with `addUtf8`, about twice as fast on many keys.
+   * adding each with `addUtf8`, several times faster on many keys.
    */
   addUtf8Keys(bytes: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): void {
+    // WebAssembly SIMD hashes 8 keys at once when it can (several times faster); the loop below is
+    // the reference, the fallback, and hashes what SIMD did not (from an empty key on: it throws there).
+    const batch = simdBatch(bytes, starts, ends, count, this.nbHash, this.vectorSize);
     let k = 0;
+    while (batch !== undefined && k < batch.count) {
+      if (this.reachedMax) {
+        // Round robin: every key to another row, so each key's positions are set here.
+        batch.positions(k, batch.count - k, this.setPositions);
+        break;
+      }
+      // Like set(): the row for the next key, which then takes keys until it holds nr (or just this
+      // key when it is the first one past the bound, the round robin starting after it).
+      const row = this.activeRow();
+      const n = this.reachedMax ? 1 : Math.min(batch.count - k, this.nr - this.currentNbRecord);
+      batch.setBits(k, n, row);
+      this.currentNbRecord = (this.currentNbRecord + n) | 0;
+      k += n;
+    }
+    if (batch !== undefined) k = batch.count;
     for (; k + 1 < count; k += 2) {
       const [s1, e1, s2, e2] = [starts[k]!, ends[k]!, starts[k + 1]!, ends[k + 1]!];
       if (e1 <= s1 || e2 <= s2) throw new InvalidInputError('bloom filter keys must not be empty (Hudi rejects them too)');
@@ -267,6 +286,19 @@ export class DynamicBloomFilter {
     }
     if (k < count) this.addUtf8(bytes, starts[k]!, ends[k]!);
   }
+
+  // Sets the bits of n keys hashed by a SimdBatch, each in its row, in key order (layout: PositionsSink).
+  private readonly setPositions: PositionsSink = (positions, n) => {
+    const nb = this.nbHash;
+    for (let k = 0; k < n; k++) {
+      const row = this.activeRow();
+      for (let j = 0, p = (k >>> 3) * nb * 8 + (k & 7); j < nb; j++, p += 8) {
+        const bit = positions[p]!;
+        row[bit >>> 3] |= 1 << (bit & 7);
+      }
+      this.currentNbRecord = (this.currentNbRecord + 1) | 0;
+    }
+  };
 
   private hashKey(key: string): Int32Array {
     const len = encodeKey(key); // may replace keyBytes with a larger buffer: read it after

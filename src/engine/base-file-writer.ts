@@ -6,7 +6,7 @@
  * a plain COPY per file instead, which compresses faster; one of hundreds of files, several COPYs.)
  * Each file is then given Hudi's footer keys (min/max record key, DYNAMIC_V0 bloom filter),
  * computed while DuckDB writes, by rewriting only its Parquet footer (`parquet-footer.ts`), and
- * renamed to its Hudi name. Meta columns come first; Parquet is zstd.
+ * renamed to its Hudi name. Meta columns come first; the codec is the table's (snappy by default).
  *
  * Rows inside a file are in no particular order (stored rows come first, but nothing depends on
  * it). `_hoodie_commit_seqno` of a written record is `<instant>_<task>_<n>`, unique within the
@@ -20,6 +20,7 @@ import { sqlIdent, sqlString, sqlStringList } from '../storage/duckdb/sql.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { type FooterKeyValue, setParquetKeyValues } from '../storage/parquet-footer.ts';
 import { type Field, type Schema, duckdbTypeSql } from '../table/schema.ts';
+import type { CompressionCodec } from '../table/table-config.ts';
 import { type FileKeys, collectKeys, emptyKeys, footerEntries, keysOfFiles, resumableKeys } from './footer-keys.ts';
 import type { TargetGroup, WritePlan } from './write-plan.ts';
 
@@ -41,6 +42,8 @@ export interface BaseFilesArgs {
   readonly table: string;
   readonly plan: WritePlan;
   readonly schema: Schema;
+  /** The table's Parquet codec. */
+  readonly codec: CompressionCodec;
   readonly instant: string;
   readonly fileNames: ReadonlyArray<string>;
   readonly prefix: string;
@@ -50,13 +53,17 @@ export interface BaseFilesArgs {
   readonly beforeRename: Promise<void>;
 }
 
-// zstd (the codec Tidemark's files use) at level -3: measured on the bench data, writing costs ~8%
-// more than snappy (level -1 ~12%, level 3, the default, 40%); files are a little smaller than
-// snappy's and scan as fast (level 1 or more slows scans by a third). Row groups of 16k rows: DuckDB compresses a
-// partitioned COPY's row groups in parallel as they fill, but one smaller than ROW_GROUP_SIZE only
-// at the end, one after the other; with a file group's 60-120k rows in one row group, a 30-file
-// commit wrote 1.5x slower (scans of the smaller row groups cost ~15% more).
-const PARQUET_OPTIONS = process.env.PQO ?? 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL -3, ROW_GROUP_SIZE 16384';
+/**
+ * COPY options of a base file in `codec` (the table's `hoodie.parquet.compression.codec`). zstd is
+ * written at level -3: measured on the bench data, it writes ~8% slower than snappy (level 3, the
+ * default, 40%) and its files scan as fast (level 1 or more slows scans by a third). Row groups of
+ * 16k rows: DuckDB compresses a partitioned COPY's row groups in parallel as they fill, but one
+ * smaller than ROW_GROUP_SIZE only at the end, one after the other; with a file group's 60-120k rows
+ * in one row group, a 30-file commit wrote 1.5x slower (scans of the smaller row groups cost ~15% more).
+ */
+function parquetOptions(codec: CompressionCodec): string {
+  return `FORMAT parquet, COMPRESSION ${codec}${codec === 'zstd' ? ', COMPRESSION_LEVEL -3' : ''}, ROW_GROUP_SIZE 16384`;
+}
 /**
  * How commits are cut into COPY statements. `separateCopiesUpTo`: up to this many files, each is
  * written by its own COPY (all at once): a lone file of a partitioned COPY is compressed on one
@@ -173,7 +180,7 @@ async function copyFiles(args: BaseFilesArgs, groupTable: string, oldFiles: Read
         const old = oldOf([g]);
         const select = rowsSql(args, groupTable, [g], old, await storedColumns(args, old));
         const file = path.join(args.scratch, `f${g.index}.parquet`);
-        const [s] = await duck.rows(`COPY (SELECT * EXCLUDE (__tm_fg) FROM (${select})) TO ${sqlString(file)} (${PARQUET_OPTIONS}, RETURN_STATS true)`);
+        const [s] = await duck.rows(`COPY (SELECT * EXCLUDE (__tm_fg) FROM (${select})) TO ${sqlString(file)} (${parquetOptions(args.codec)}, RETURN_STATS true)`);
         written.set(g.index, stat(s!));
       }),
     );
@@ -184,7 +191,7 @@ async function copyFiles(args: BaseFilesArgs, groupTable: string, oldFiles: Read
     const old = oldOf(groups);
     const select = rowsSql(args, groupTable, groups.length === plan.groups.length ? undefined : groups, old, await storedColumns(args, old));
     const dir = path.join(args.scratch, `c${chunk}`);
-    for (const s of await duck.rows(`COPY (${select}) TO ${sqlString(dir)} (${PARQUET_OPTIONS}, PARTITION_BY (__tm_fg), RETURN_STATS true, FILENAME_PATTERN 'f')`)) {
+    for (const s of await duck.rows(`COPY (${select}) TO ${sqlString(dir)} (${parquetOptions(args.codec)}, PARTITION_BY (__tm_fg), RETURN_STATS true, FILENAME_PATTERN 'f')`)) {
       const m = /__tm_fg=(\d+)[\\/][^\\/]+$/.exec(String(s.filename));
       if (m === null || written.has(Number(m[1]))) throw new TableFormatError(`unexpected file ${String(s.filename)} from writing table ${args.table}`, { table: args.table });
       written.set(Number(m[1]), stat(s));
@@ -193,7 +200,7 @@ async function copyFiles(args: BaseFilesArgs, groupTable: string, oldFiles: Read
     for (const g of groups) {
       if (written.has(g.index)) continue;
       const file = path.join(args.scratch, `empty_${g.index}.parquet`);
-      const [s] = await duck.rows(`COPY (SELECT * EXCLUDE (__tm_fg) FROM (${select}) WHERE false) TO ${sqlString(file)} (${PARQUET_OPTIONS}, RETURN_STATS true)`);
+      const [s] = await duck.rows(`COPY (SELECT * EXCLUDE (__tm_fg) FROM (${select}) WHERE false) TO ${sqlString(file)} (${parquetOptions(args.codec)}, RETURN_STATS true)`);
       written.set(g.index, stat(s!));
     }
   }

@@ -12,7 +12,7 @@ import { baseFileName } from '../table/base-file.ts';
 import { partitionMetadataText } from '../table/partition-path.ts';
 import { type Schema, avroSchemaJson, duckdbTypeSql } from '../table/schema.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
-import { type NewTableOptions, type TableConfig, newTableConfig } from '../table/table-config.ts';
+import { type CompressionCodec, type NewTableOptions, type TableConfig, newTableConfig, writableCodec } from '../table/table-config.ts';
 import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
 import { withTableLock } from './table-lock.ts';
@@ -221,7 +221,7 @@ async function stageAndCommit(
   await pending.request();
   try {
     await pending.inflight(planMetadata(plan, extraMetadata, operationType));
-    const written = await writeFiles(ctx, pending, plan, resolved.schema, table, prefix);
+    const written = await writeFiles(ctx, pending, plan, resolved.schema, writableCodec(config), table, prefix);
     await pending.complete(commitMetadata(written, extraMetadata, operationType, plan.replaced));
     return { ...result, instant, filesWritten: written.length, files: written.map((w) => w.path) };
   } catch (error) {
@@ -246,6 +246,7 @@ function assertWritable(state: TableState, table: string): void {
       table: state.basePath,
     });
   }
+  writableCodec(state.config, { table: state.basePath, file: path.join(state.basePath, '.hoodie', 'hoodie.properties') });
   if (state.config.properties.has('hoodie.table.metadata.partitions')) {
     throw new TableFormatError(`table ${table} has a Hudi metadata table, which Tidemark does not maintain; writing would leave it stale`, { table: state.basePath });
   }
@@ -256,7 +257,7 @@ function assertWritable(state: TableState, table: string): void {
  * all files of the commit are written in one pass (`writeBaseFiles`) in a scratch directory inside
  * the commit's marker directory; a file is renamed into place only once every marker exists.
  */
-async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: Schema, table: string, prefix: string): Promise<WrittenFile[]> {
+async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: Schema, codec: CompressionCodec, table: string, prefix: string): Promise<WrittenFile[]> {
   const { store } = ctx;
   const instant = pending.instant;
   const savedAt = ctx.clock.now().toJSDate();
@@ -271,7 +272,7 @@ async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: Writ
   markers.catch(() => {}); // awaited by the writer (and below): no unhandled rejection meanwhile
   const scratch = path.join(pending.basePath, '.hoodie', '.temp', instant, '.tidemark-copy');
   try {
-    return await writeBaseFiles({ duck: ctx.duck, store, basePath: pending.basePath, table, plan, schema, instant, fileNames, prefix, scratch, beforeRename: markers });
+    return await writeBaseFiles({ duck: ctx.duck, store, basePath: pending.basePath, table, plan, schema, codec, instant, fileNames, prefix, scratch, beforeRename: markers });
   } finally {
     await markers.catch(() => {}); // nothing of the commit is still being created when it is aborted
   }

@@ -35,6 +35,7 @@ describe('the layout of a table Tidemark writes', () => {
       'hoodie.table.recordkey.fields', 'hoodie.table.precombine.field', 'hoodie.table.partition.fields', 'hoodie.table.keygenerator.class',
       'hoodie.datasource.write.hive_style_partitioning', 'hoodie.datasource.write.partitionpath.urlencode',
       'hoodie.datasource.write.drop.partition.columns', 'hoodie.archivelog.folder', 'hoodie.table.create.schema', 'hoodie.table.checksum',
+      'hoodie.parquet.compression.codec',
     ]) expect(props.has(key), key).toBe(true);
     expect(props.get('hoodie.table.version')).toBe('6');
     expect(props.get('hoodie.table.type')).toBe('COPY_ON_WRITE');
@@ -96,7 +97,7 @@ describe('the layout of a table Tidemark writes', () => {
     expect(['1', '3'].map((k) => bloom.mightContain(k))).toEqual([true, true]);
     expect(DynamicBloomFilter.create().toBase64()).not.toBe(kv['org.apache.hudi.bloomfilter']);
     const compression = await tm.duck.rows(`SELECT DISTINCT compression FROM parquet_metadata('${latest}')`);
-    expect(compression.map((r) => r.compression)).toEqual(['ZSTD']);
+    expect(compression.map((r) => r.compression)).toEqual(['SNAPPY']); // the default codec
     const rows = await tm.duck.rows(`SELECT _hoodie_record_key AS k, _hoodie_commit_time AS t, _hoodie_commit_seqno AS s, _hoodie_file_name AS f FROM read_parquet('${latest}') ORDER BY k`);
     expect(rows.map((r) => [r.k, r.t])).toEqual([['1', instants[1]], ['3', instants[1]]]);
     for (const r of rows) {

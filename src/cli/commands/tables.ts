@@ -1,9 +1,10 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../errors.ts';
 import { tableSchema } from '../../engine/table-state.ts';
 import { registerTableState } from '../../pipeline/context.ts';
 import { formatColumnType } from '../../table/schema.ts';
+import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/table-config.ts';
 import { renderTable } from '../output.ts';
 import type { CliContext } from '../main.ts';
 import { isTableName } from '../table-names.ts';
@@ -38,8 +39,9 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .option('--precombine <field>', 'ordering field: the larger value wins')
     .option('--partition-by <fields>', 'partition field(s), comma-separated', list)
     .option('--hive-style', 'hive-style partition paths (field=value)')
+    .addOption(new Option('--compression <codec>', 'Parquet codec of the files (default snappy)').choices(COMPRESSION_CODECS))
     .option('--path <dir>', 'base path (default <warehouse>/<database>/<name>)')
-    .action(async (name: string, flags: { key: string[]; precombine?: string; partitionBy?: string[]; hiveStyle?: boolean; path?: string }) => {
+    .action(async (name: string, flags: { key: string[]; precombine?: string; partitionBy?: string[]; hiveStyle?: boolean; compression?: CompressionCodec; path?: string }) => {
       const [database, table] = splitName(name);
       await ctx.withSession(async (s) => {
         const base = path.resolve(flags.path ?? path.join(s.config.warehouse, database, table));
@@ -50,6 +52,7 @@ export function registerTables(program: Command, ctx: CliContext): void {
           precombineField: flags.precombine,
           partitionFields: flags.partitionBy ?? [],
           hiveStylePartitioning: flags.hiveStyle === true,
+          ...(flags.compression === undefined ? {} : { compressionCodec: flags.compression }),
         });
         await registerTableState(s.context, name, state);
         ctx.io.stdout(`created ${name} at ${base}\n`);
@@ -90,6 +93,7 @@ export function registerTables(program: Command, ctx: CliContext): void {
           partitionBy: c.partitionFields,
           hiveStyle: c.hiveStylePartitioning,
           keyGenerator: c.keyGenerator,
+          compression: c.compressionCodec,
           completedCommits: state.timeline.completedWrites().length,
           latestInstant: state.timeline.latestCompletedWrite()?.time ?? null,
           pendingInstants: state.timeline.pending().map((i) => `${i.time}.${i.action}`),

@@ -6,7 +6,7 @@ import type { CommitResult } from '../../engine/write.ts';
 import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/write-plan.ts';
 import type { CliContext } from '../main.ts';
 import type { Tidemark } from '../../engine/tidemark.ts';
-import type { NewTableOptions } from '../../table/table-config.ts';
+import { COMPRESSION_CODECS, type CompressionCodec, type NewTableOptions } from '../../table/table-config.ts';
 import { registerTableState } from '../../pipeline/context.ts';
 import { isTableName } from '../table-names.ts';
 
@@ -26,6 +26,7 @@ interface WriteFlags {
   precombine?: string;
   partitionBy?: string[];
   hiveStyle?: boolean;
+  compression?: CompressionCodec;
   name?: string;
   json?: boolean;
 }
@@ -42,6 +43,7 @@ export function registerWrite(program: Command, ctx: CliContext): void {
     .option('--precombine <field>', 'ordering field: the larger value wins (new table)')
     .option('--partition-by <fields>', 'partition field(s), comma-separated (new table)', list)
     .option('--hive-style', 'hive-style partition paths, field=value (new table)')
+    .addOption(new Option('--compression <codec>', 'Parquet codec of the files (new table; default snappy)').choices(COMPRESSION_CODECS))
     .option('--name <name>', 'table name (new table; default: the directory name)')
     .option('--json', 'print the commit result as one JSON object')
     .action(async (tablePath: string, flags: WriteFlags) => {
@@ -51,6 +53,7 @@ export function registerWrite(program: Command, ctx: CliContext): void {
         precombineField: flags.precombine,
         partitionFields: flags.partitionBy ?? [],
         hiveStylePartitioning: flags.hiveStyle === true,
+        ...(flags.compression === undefined ? {} : { compressionCodec: flags.compression }),
       };
       const input = { file: path.resolve(flags.input), ...(flags.format === undefined ? {} : { format: flags.format }) };
       const write = async (tm: Tidemark, base: string, options: Partial<NewTableOptions> = {}): Promise<CommitResult> => {

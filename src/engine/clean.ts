@@ -18,6 +18,7 @@ import { type CleanerPlan, type CleanPartitionMetadata, decodeCleanerPlan, decod
 import { type Instant, instantFileName } from '../timeline/instant.ts';
 import { type TableState, metaDir } from './table-state.ts';
 import type { EngineContext } from './write.ts';
+import { emptyRecord } from '../util/record.ts';
 
 /** What a clean did; `cleanInstant` is undefined when there was nothing to clean. */
 export interface CleanResult {
@@ -110,7 +111,7 @@ export async function finishClean(ctx: EngineContext, state: TableState, instant
 }
 
 async function executeClean(ctx: EngineContext, state: TableState, c: string, plan: CleanerPlan, started: number): Promise<CleanResult> {
-  const partitionMetadata: Record<string, CleanPartitionMetadata> = {};
+  const partitionMetadata: Record<string, CleanPartitionMetadata> = emptyRecord();
   const deleted: string[] = [];
   for (const [p, infos] of Object.entries(plan.filePathsToBeDeletedPerPartition ?? {})) {
     const names: string[] = [];

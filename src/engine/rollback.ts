@@ -22,6 +22,7 @@ import { type Instant, instantFileName } from '../timeline/instant.ts';
 import { decodeRollbackPlan, encodeRollbackMetadata, encodeRollbackPlan, type RollbackMetadata, type RollbackPartitionMetadata, type RollbackPlan } from '../timeline/avro-instants.ts';
 import { type TableState, metaDir } from './table-state.ts';
 import type { EngineContext } from './write.ts';
+import { emptyRecord } from '../util/record.ts';
 
 /** What a rollback did. */
 export interface RollbackResult {
@@ -128,7 +129,7 @@ export async function undoInstant(
   await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'INFLIGHT' })));
   await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'REQUESTED' })));
   await ctx.store.remove(path.join(meta, '.temp', target.time));
-  const partitionMetadata: Record<string, RollbackPartitionMetadata> = {};
+  const partitionMetadata: Record<string, RollbackPartitionMetadata> = emptyRecord();
   for (const [p, list] of byPartition) {
     // Copy-on-write has no log files; Hudi's Java writer records empty maps for them.
     partitionMetadata[p] = { partitionPath: p, successDeleteFiles: list, failedDeleteFiles: [], rollbackLogFiles: {}, logFilesFromFailedCommit: {} };

@@ -16,6 +16,7 @@ import { earliestReadableInstant } from './clean.ts';
 import { filesWrittenBy, undoInstant } from './rollback.ts';
 import { type TableState, metaDir } from './table-state.ts';
 import type { EngineContext } from './write.ts';
+import { emptyRecord } from '../util/record.ts';
 
 /** Savepoints a completed commit. */
 export async function savepoint(ctx: EngineContext, state: TableState, time: string, comment = ''): Promise<{ instant: string; files: number }> {
@@ -31,7 +32,7 @@ export async function savepoint(ctx: EngineContext, state: TableState, time: str
   }
   const completed = new Set(state.timeline.completedWrites().map((i) => i.time));
   const slices = fileSlicesAsOf(state.files, { completed, replacements: state.replacements, asOf: time });
-  const partitionMetadata: Record<string, { partitionPath: string; savepointDataFile: string[] }> = {};
+  const partitionMetadata: Record<string, { partitionPath: string; savepointDataFile: string[] }> = emptyRecord();
   for (const s of slices) (partitionMetadata[s.partitionPath] ??= { partitionPath: s.partitionPath, savepointDataFile: [] }).savepointDataFile.push(s.baseFile.fileName);
   const meta = metaDir(state.basePath);
   await ctx.store.createExclusive(path.join(meta, instantFileName({ time, action: 'savepoint', state: 'INFLIGHT' })), '');
@@ -80,7 +81,7 @@ async function executeRestore(ctx: EngineContext, state: TableState, r: string, 
   const meta = metaDir(state.basePath);
   const time = plan.savepointToRestoreTimestamp ?? '';
   const later = plan.instantsToRollback.map((i) => ({ time: i.commitTime, action: i.action as Instant['action'] }));
-  const undone: Record<string, RollbackMetadata[]> = {};
+  const undone: Record<string, RollbackMetadata[]> = emptyRecord();
   for (const instant of later) {
     undone[instant.time] = [await undoInstant(ctx, state, instant, await filesWrittenBy(ctx, state, instant), r, performance.now())];
   }

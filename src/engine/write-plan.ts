@@ -15,6 +15,7 @@ import type { FileSlice } from '../table/file-slice.ts';
 import type { BatchProfile } from './conform.ts';
 import { type TableState, visibleSlices } from './table-state.ts';
 import path from 'node:path';
+import { emptyRecord } from '../util/record.ts';
 
 export const WRITE_OPERATIONS = ['upsert', 'insert', 'bulk_insert', 'delete', 'insert_overwrite_table'] as const;
 export type WriteOperation = (typeof WRITE_OPERATIONS)[number];
@@ -229,7 +230,7 @@ async function classify(duck: DuckSession, args: PlanArgs, source: string, chang
 
 /** Every live file group, by partition: what an overwrite of the whole table replaces. */
 function replacedGroups(slices: ReadonlyArray<{ partitionPath: string; fileId: string }>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out: Record<string, string[]> = emptyRecord();
   for (const s of slices) (out[s.partitionPath] ??= []).push(s.fileId);
   return out;
 }

@@ -26,6 +26,7 @@ import { createTable } from './create-table.ts';
 import { type TableState, loadTable, tableSchema, visibleSlices } from './table-state.ts';
 import { explainMissingBaseFile } from './missing-files.ts';
 import { type RecordCounts, WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
+import { emptyRecord } from '../util/record.ts';
 
 /** What every engine operation needs. */
 export interface EngineContext {
@@ -279,7 +280,7 @@ async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: Writ
 }
 
 function planMetadata(plan: WritePlan, extraMetadata: Record<string, string>, operationType: OperationType): CommitMetadata {
-  const stats: Record<string, WriteStat[]> = {};
+  const stats: Record<string, WriteStat[]> = emptyRecord();
   for (const g of plan.groups) {
     (stats[g.partitionPath] ??= []).push({
       fileId: g.previous ? g.fileId : '',
@@ -303,7 +304,7 @@ function commitMetadata(
   operationType: OperationType,
   replaced: Readonly<Record<string, ReadonlyArray<string>>>,
 ): CommitMetadata {
-  const stats: Record<string, WriteStat[]> = {};
+  const stats: Record<string, WriteStat[]> = emptyRecord();
   for (const w of written) {
     (stats[w.group.partitionPath] ??= []).push({
       fileId: w.group.fileId,

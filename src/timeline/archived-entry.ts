@@ -39,6 +39,7 @@ import {
 } from './avro-instants.ts';
 import { type CommitMetadata, type WriteStat, parseCommitMetadata, serializeCommitMetadata } from './commit-metadata.ts';
 import { ACTIONS, type Action, INSTANT_STATES, type Instant, isInstantTime } from './instant.ts';
+import { emptyRecord } from '../util/record.ts';
 
 const NS = 'org.apache.hudi.avro.model';
 const STR = { type: 'string', 'avro.java.string': 'String' } as const;
@@ -233,7 +234,7 @@ function avroCommitMetadata(content: Uint8Array, file: string, replace: boolean)
   const text = new TextDecoder().decode(content);
   const parsed = parseCommitMetadata(text, file); // validates, with errors naming the file
   const raw = JSON.parse(text) as Record<string, unknown>;
-  const partitionToWriteStats: Record<string, AvroWriteStat[]> = {};
+  const partitionToWriteStats: Record<string, AvroWriteStat[]> = emptyRecord();
   for (const [partition, list] of Object.entries((raw.partitionToWriteStats ?? {}) as Record<string, Array<Record<string, unknown>>>)) {
     partitionToWriteStats[partition] = list.map((s) => {
       const stat: Record<string, unknown> = { fileId: str(s.fileId), path: str(s.path), prevCommit: str(s.prevCommit), partitionPath: str(s.partitionPath) };
@@ -307,7 +308,7 @@ export function archivedCommitMetadata(entry: ArchivedMetaEntry): CommitMetadata
   const m: AvroCommitMetadata | AvroReplaceCommitMetadata | null =
     entry.hoodieReplaceCommitMetadata ?? entry.hoodieCommitMetadata ?? entry.HoodieInflightReplaceMetadata;
   if (m === null) return undefined;
-  const partitionToWriteStats: Record<string, WriteStat[]> = {};
+  const partitionToWriteStats: Record<string, WriteStat[]> = emptyRecord();
   for (const [partition, list] of Object.entries(m.partitionToWriteStats ?? {})) {
     partitionToWriteStats[partition] = list.map((s) => ({
       fileId: s.fileId ?? '',

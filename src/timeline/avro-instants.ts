@@ -7,6 +7,7 @@
  * Hudi versions (fields added or missing with defaults) read too.
  */
 import avro from 'avsc';
+import { ownKeysMaps } from './avro-map.ts';
 import { InvalidArgumentError, TableFormatError, messageOf } from '../errors.ts';
 import { toPlain } from './bytes.ts';
 import {
@@ -156,7 +157,7 @@ const HEADER_TYPE = avro.Type.forSchema({
 const LONG_TYPE = avro.Type.forSchema('long');
 /** Parses a JSON schema with avsc: unions unwrapped, a fresh name registry (avsc keeps it in the options). */
 const typeOf = (schema: unknown, mode: 'write' | 'read'): avro.Type =>
-  avro.Type.forSchema(avscCompatible(schema, mode) as avro.Schema, { wrapUnions: false });
+  avro.Type.forSchema(avscCompatible(schema, mode) as avro.Schema, { wrapUnions: false, typeHook: ownKeysMaps });
 
 /**
  * A copy of a schema that avsc accepts. Hudi declares some union fields with a null default that

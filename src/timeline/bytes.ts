@@ -30,6 +30,7 @@ export function toPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toPlain);
   if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = toPlain(v);
+  // Defined, not assigned: a key `__proto__` stays an own property.
+  for (const [key, v] of Object.entries(value)) Object.defineProperty(out, key, { value: toPlain(v), enumerable: true, writable: true, configurable: true });
   return out;
 }

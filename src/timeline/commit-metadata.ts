@@ -3,6 +3,7 @@
  * Field names and order follow the v6 fixtures so Spark, Trino and hudi-rs read our commits.
  */
 import { TableFormatError, messageOf } from '../errors.ts';
+import { emptyRecord } from '../util/record.ts';
 
 /** Hudi operation types Tidemark writes or reads. */
 export const OPERATION_TYPES = [
@@ -51,7 +52,7 @@ export interface CommitMetadata {
 
 /** Serializes commit metadata with every HoodieWriteStat field Hudi writes, in Hudi's order. */
 export function serializeCommitMetadata(metadata: CommitMetadata): string {
-  const stats: Record<string, unknown[]> = {};
+  const stats: Record<string, unknown[]> = emptyRecord();
   for (const [partition, list] of Object.entries(metadata.partitionToWriteStats)) {
     stats[partition] = list.map((s) => ({
       fileId: s.fileId,
@@ -105,7 +106,7 @@ export function parseCommitMetadata(text: string, file: string): CommitMetadata 
   if (typeof statsRaw !== 'object' || statsRaw === null) {
     throw new TableFormatError(`commit metadata ${file}: partitionToWriteStats is not an object`, { file });
   }
-  const partitionToWriteStats: Record<string, WriteStat[]> = {};
+  const partitionToWriteStats: Record<string, WriteStat[]> = emptyRecord();
   for (const [partition, list] of Object.entries(statsRaw as Record<string, unknown>)) {
     if (!Array.isArray(list)) {
       throw new TableFormatError(`commit metadata ${file}: write stats of partition "${partition}" are not a list`, { file });
@@ -113,7 +114,7 @@ export function parseCommitMetadata(text: string, file: string): CommitMetadata 
     partitionToWriteStats[partition] = list.map((s) => parseWriteStat(s, file));
   }
   const extra = (obj.extraMetadata ?? {}) as Record<string, unknown>;
-  const extraMetadata: Record<string, string> = {};
+  const extraMetadata: Record<string, string> = emptyRecord();
   for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') extraMetadata[k] = v;
   const result: CommitMetadata = {
     partitionToWriteStats,

@@ -22,6 +22,7 @@
  * TARGET_INSTANT_TIME); parquet/hfile/cdc = opaque bytes (kept, not decoded).
  */
 import avro from 'avsc';
+import { ownKeysMaps } from './avro-map.ts';
 import { InvalidArgumentError, TableFormatError, messageOf } from '../errors.ts';
 import { concat, int32, int64, toPlain } from './bytes.ts';
 
@@ -120,7 +121,7 @@ const EXACT_LONG = avro.types.LongType.__with({
   compare: (a: number | bigint, b: number | bigint): number => (a < b ? -1 : a > b ? 1 : 0),
 });
 /** avsc options; the registry collects named types, so each parse gets a fresh one. */
-const parseOptions = (): Partial<avro.ForSchemaOptions> => ({ wrapUnions: 'auto', registry: { long: EXACT_LONG } });
+const parseOptions = (): Partial<avro.ForSchemaOptions> => ({ wrapUnions: 'auto', registry: { long: EXACT_LONG }, typeHook: ownKeysMaps });
 
 const MAX_TYPES = 32;
 const types = new Map<string, avro.Type>();

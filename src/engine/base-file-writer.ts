@@ -91,6 +91,9 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   if (groups.length === 0) return []; // an insert_overwrite_table of an empty batch replaces, writes nothing
   const rels = groups.map((g, i) => (g.partitionPath === '' ? args.fileNames[i]! : `${g.partitionPath}/${args.fileNames[i]!}`));
   const oldFiles = new Map(groups.filter((g) => g.previous !== undefined).map((g) => [g.index, path.join(basePath, g.previous!.path)]));
+  // What the COPYs need to know of the stored files is read at once, off each other's path.
+  const jobs = copyJobs(args, oldFiles);
+  for (const job of jobs) job.columns.catch(() => {}); // awaited by copyFiles; no unhandled rejection meanwhile
   const stored = await storedRows(duck, [...oldFiles.values()]);
   const values = groups.map((g, i) => {
     const old = oldFiles.get(g.index);
@@ -108,7 +111,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const hashing = keysOfNewRecords(args, oldFiles, ready);
   hashing.catch(() => ready());
   const fewInserts = plan.inserted < CONCURRENT_KEYS_BELOW;
-  const copying = (fewInserts ? Promise.resolve() : keysReady).then(() => copyFiles(args, groupTable, oldFiles));
+  const copying = (fewInserts ? Promise.resolve() : keysReady).then(() => copyFiles(args, groupTable, jobs));
   // Both must finish before anything is dropped or removed, even when one fails.
   const [copied, hashed] = await Promise.allSettled([copying, hashing]);
   if (copied.status === 'rejected') throw copied.reason;
@@ -152,7 +155,7 @@ async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<numbe
     groups.filter((g) => g.previous !== undefined && g.deletes === 0).map((g) => [g.index, resumableKeys(args.store, oldFiles.get(g.index)!).catch(() => undefined)] as const),
   );
   const start = async (g: number): Promise<FileKeys> => (await resumers.get(g))?.() ?? emptyKeys();
-  const query = { from: args.plan.inserts, key: '__tm_rk', groupKey: '__tm_fg', sliceKey: '__tm_row' };
+  const query = { from: args.plan.insertKeys, key: '__tm_rk', groupKey: '__tm_fg', sliceKey: '__tm_row' };
   const keys = await collectKeys(args.duck, query, (g) => (resumers.has(g) ? start(g) : emptyKeys()), ready);
   const out = new Map<number, FileKeys | FooterKeyValue[]>();
   // Footers are serialized now, while DuckDB may still be writing; with many files, one at a time
@@ -168,28 +171,46 @@ async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<numbe
   return out;
 }
 
+/**
+ * One COPY statement: the file groups it writes (all of them, or one, or a chunk), the stored files
+ * it rewrites and their columns (being read).
+ */
+interface CopyJob {
+  readonly groups: ReadonlyArray<TargetGroup>;
+  readonly old: ReadonlyArray<string>;
+  readonly columns: Promise<Set<string>>;
+}
+
+/** How the commit is cut into COPYs (see WRITER_LIMITS); starts reading each one's stored columns. */
+function copyJobs(args: BaseFilesArgs, oldFiles: ReadonlyMap<number, string>): CopyJob[] {
+  const all = args.plan.groups;
+  const cuts: Array<ReadonlyArray<TargetGroup>> = [];
+  if (all.length <= WRITER_LIMITS.separateCopiesUpTo) for (const g of all) cuts.push([g]);
+  else for (let at = 0; at < all.length; at += WRITER_LIMITS.groupsPerCopy) cuts.push(all.slice(at, at + WRITER_LIMITS.groupsPerCopy));
+  return cuts.map((groups) => {
+    const old = groups.flatMap((g) => (oldFiles.has(g.index) ? [oldFiles.get(g.index)!] : []));
+    return { groups, old, columns: storedColumns(args, old) };
+  });
+}
+
 /** Writes the files into the scratch directory; returns them by file group. */
-async function copyFiles(args: BaseFilesArgs, groupTable: string, oldFiles: ReadonlyMap<number, string>): Promise<Map<number, Written>> {
+async function copyFiles(args: BaseFilesArgs, groupTable: string, jobs: ReadonlyArray<CopyJob>): Promise<Map<number, Written>> {
   const { duck, plan } = args;
   const written = new Map<number, Written>();
   const stat = (s: Record<string, unknown>): Written => ({ file: String(s.filename), rows: Number(s.count), size: Number(s.file_size_bytes), footerLength: Number(s.footer_size_bytes) });
-  const oldOf = (gs: ReadonlyArray<TargetGroup>): string[] => gs.flatMap((g) => (oldFiles.has(g.index) ? [oldFiles.get(g.index)!] : []));
   if (plan.groups.length <= WRITER_LIMITS.separateCopiesUpTo) {
     await Promise.all(
-      plan.groups.map(async (g) => {
-        const old = oldOf([g]);
-        const select = rowsSql(args, groupTable, [g], old, await storedColumns(args, old));
-        const file = path.join(args.scratch, `f${g.index}.parquet`);
+      jobs.map(async ({ groups: [g], old, columns }) => {
+        const select = rowsSql(args, groupTable, [g!], old, await columns);
+        const file = path.join(args.scratch, `f${g!.index}.parquet`);
         const [s] = await duck.rows(`COPY (SELECT * EXCLUDE (__tm_fg) FROM (${select})) TO ${sqlString(file)} (${parquetOptions(args.codec)}, RETURN_STATS true)`);
-        written.set(g.index, stat(s!));
+        written.set(g!.index, stat(s!));
       }),
     );
     return written;
   }
-  for (let at = 0, chunk = 0; at < plan.groups.length; at += WRITER_LIMITS.groupsPerCopy, chunk++) {
-    const groups = plan.groups.slice(at, at + WRITER_LIMITS.groupsPerCopy);
-    const old = oldOf(groups);
-    const select = rowsSql(args, groupTable, groups.length === plan.groups.length ? undefined : groups, old, await storedColumns(args, old));
+  for (const [chunk, { groups, old, columns }] of jobs.entries()) {
+    const select = rowsSql(args, groupTable, groups.length === plan.groups.length ? undefined : groups, old, await columns);
     const dir = path.join(args.scratch, `c${chunk}`);
     for (const s of await duck.rows(`COPY (${select}) TO ${sqlString(dir)} (${parquetOptions(args.codec)}, PARTITION_BY (__tm_fg), RETURN_STATS true, FILENAME_PATTERN 'f')`)) {
       const m = /__tm_fg=(\d+)[\\/][^\\/]+$/.exec(String(s.filename));

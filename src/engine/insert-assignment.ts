@@ -15,21 +15,28 @@ import type { InsertBucket } from '../table/insert-buckets.ts';
 /** Per-(partition, block) counts are kept below this many rows. */
 const MAX_BLOCKS = 100_000;
 
-/** What the assignment produced: the inserts relation (with `__tm_fg`) and records per file group. */
+/**
+ * What the assignment produced: the inserts relation (with `__tm_fg`), the same records' keys alone
+ * (`__tm_row`, `__tm_rk`, `__tm_fg`: what the bloom filters need, read without the records' other
+ * columns), and records per file group.
+ */
 export interface InsertAssignment {
   readonly relation: string;
+  readonly keys: string;
   readonly perGroup: ReadonlyMap<number, number>;
 }
 
 /**
- * Assigns the records of `insertRows` (SQL with `__tm_pp`, `__tm_row`) to file groups. `buckets(pp, n)`
- * gives Hudi's buckets for n inserts into partition pp; `group(pp, bucket)` the file group index of
- * a bucket (creating it); `newBucket()` is an empty new file group's bucket capacity.
+ * Assigns the records of `insertRows` (SQL with `__tm_pp`, `__tm_row`) to file groups. `keyRows` is
+ * SQL of the same records with only `__tm_row`, `__tm_rk` and `__tm_pp` (it may be cheaper to read).
+ * `buckets(pp, n)` gives Hudi's buckets for n inserts into partition pp; `group(pp, bucket)` the
+ * file group index of a bucket (creating it); `newBucket()` is an empty new file group's bucket capacity.
  */
 export async function assignInsertRows(
   duck: DuckSession,
   prefix: string,
   insertRows: string,
+  keyRows: string,
   partitions: ReadonlyArray<{ readonly pp: string; readonly n: number }>,
   buckets: (pp: string, n: number) => InsertBucket[],
   group: (pp: string, bucket: InsertBucket) => number,
@@ -46,16 +53,17 @@ export async function assignInsertRows(
       single.push({ pp, fg });
     } else if (bs.length > 1) multi.set(pp, bs);
   }
-  const branches: string[] = [];
+  // Each join is written once, over either the records or their keys.
+  const branches: Array<(rows: string) => string> = [];
   if (single.length > 0) {
     await duck.run(`CREATE TABLE ${prefix}insmap AS SELECT * FROM (VALUES ${single.map((r) => `(${sqlString(r.pp)}, ${r.fg})`).join(', ')}) m(pp, fg)`);
-    branches.push(`SELECT i.*, m.fg AS __tm_fg FROM (${insertRows}) i JOIN ${prefix}insmap m ON i.__tm_pp = m.pp`);
+    branches.push((rows) => `SELECT i.*, m.fg AS __tm_fg FROM (${rows}) i JOIN ${prefix}insmap m ON i.__tm_pp = m.pp`);
   }
   if (multi.size > 0) {
     const total = partitions.filter((p) => multi.has(p.pp)).reduce((s, p) => s + p.n, 0);
     // Blocks never hold more of a partition's rows than a new file group takes.
     const block = Math.max(1, Math.min(newBucket, Math.ceil((total * multi.size) / MAX_BLOCKS)));
-    const counts = await duck.rows(`SELECT __tm_pp AS pp, __tm_row // ${block} AS blk, count(*) AS n FROM (${insertRows})
+    const counts = await duck.rows(`SELECT __tm_pp AS pp, __tm_row // ${block} AS blk, count(*) AS n FROM (${keyRows})
       WHERE __tm_pp IN (${[...multi.keys()].map(sqlString).join(', ')}) GROUP BY ALL ORDER BY pp, blk`);
     const ranges: Array<{ pp: string; lo: number; hi: number; fg: number }> = [];
     let at = 0;
@@ -84,8 +92,9 @@ export async function assignInsertRows(
     }
     const values = ranges.map((r) => `(${sqlString(r.pp)}, ${r.lo}, ${r.hi}, ${r.fg})`).join(', ');
     await duck.run(`CREATE TABLE ${prefix}insranges AS SELECT * FROM (VALUES ${values}) b(pp, lo, hi, fg)`);
-    branches.push(`SELECT i.*, b.fg AS __tm_fg FROM (${insertRows}) i JOIN ${prefix}insranges b ON i.__tm_pp = b.pp AND i.__tm_row BETWEEN b.lo AND b.hi`);
+    branches.push((rows) => `SELECT i.*, b.fg AS __tm_fg FROM (${rows}) i JOIN ${prefix}insranges b ON i.__tm_pp = b.pp AND i.__tm_row BETWEEN b.lo AND b.hi`);
   }
-  if (branches.length === 0) return { relation: `(SELECT *, NULL::INTEGER AS __tm_fg FROM (${insertRows}) WHERE false)`, perGroup };
-  return { relation: `(${branches.join(' UNION ALL ')})`, perGroup };
+  const union = (rows: string): string =>
+    branches.length === 0 ? `(SELECT *, NULL::INTEGER AS __tm_fg FROM (${rows}) WHERE false)` : `(${branches.map((b) => b(rows)).join(' UNION ALL ')})`;
+  return { relation: union(insertRows), keys: union(keyRows), perGroup };
 }

@@ -11,6 +11,7 @@ import { type BaseFile, newFileId } from '../table/base-file.ts';
 import { assignInserts, averageRecordSize } from '../table/insert-buckets.ts';
 import { assignInsertRows } from './insert-assignment.ts';
 import type { TableConfig } from '../table/table-config.ts';
+import type { Schema } from '../table/schema.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import type { BatchProfile } from './conform.ts';
 import { type TableState, visibleSlices } from './table-state.ts';
@@ -64,6 +65,8 @@ export interface WritePlan extends RecordCounts {
   readonly batch: string;
   /** Relation of the inserted records: the batch's columns plus `__tm_fg`. */
   readonly inserts: string;
+  /** The same records' `__tm_row`, `__tm_rk` and `__tm_fg` only. */
+  readonly insertKeys: string;
 }
 
 interface PlanArgs {
@@ -80,6 +83,22 @@ interface PlanArgs {
   readonly dropUnchanged?: boolean;
   /** The data columns (for `dropUnchanged`). */
   readonly columns?: ReadonlyArray<string>;
+  /** The table's schema as this write resolves it (to find an integer record key). */
+  readonly schema?: Schema;
+}
+
+const INTEGER_KINDS = new Set(['int8', 'int16', 'int32', 'int64']);
+
+/**
+ * The column stored records can be matched on instead of `_hoodie_record_key`: the one key field,
+ * when it is an integer, whose rendering (its decimal digits) is the record key, so equal values
+ * are equal keys. Joining integers is cheaper than joining their renderings; undefined otherwise.
+ */
+export function integerKeyColumn(config: TableConfig, schema: Schema | undefined): string | undefined {
+  const [only, ...more] = config.recordKeyFields;
+  if (only === undefined || more.length > 0) return undefined;
+  const kind = schema?.find((f) => f.name === only)?.type.kind;
+  return kind !== undefined && INTEGER_KINDS.has(kind) ? only : undefined;
 }
 
 type Group = { index: number; partitionPath: string; fileId: string; previous: BaseFile | undefined };
@@ -117,6 +136,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   const insertsPerPartition = new Map<string, number>();
   let changes: string | undefined;
   let insertRows: string;
+  let insertKeyRows: string;
   let unchanged = 0;
   if (operation === 'upsert' || operation === 'delete') {
     const touched = new Set(profile.partitions.map((p) => p.partitionPath));
@@ -140,6 +160,8 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
       }
     }
     insertRows = `SELECT * FROM ${source} WHERE __tm_row IN (SELECT __tm_row FROM ${changes} WHERE __tm_kind = 'insert')`;
+    // The classified records hold their keys: the bloom filters need not read the batch again.
+    insertKeyRows = `SELECT __tm_row, __tm_rk, __tm_pp FROM ${changes} WHERE __tm_kind = 'insert'`;
   } else {
     // Inserts do not look stored keys up: every record not marked as a delete is an insert.
     const perPartition =
@@ -152,6 +174,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
       insertsPerPartition.set(pp, (insertsPerPartition.get(pp) ?? 0) + n);
     }
     insertRows = `SELECT * FROM ${source} WHERE NOT __tm_del`;
+    insertKeyRows = `SELECT __tm_row, __tm_rk, __tm_pp FROM ${source} WHERE NOT __tm_del`;
   }
 
   // Inserts: small file groups of the partition first (not for bulk_insert), then new file groups.
@@ -161,10 +184,15 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   const partitions = [...insertsPerPartition].sort(([a], [b]) => (a < b ? -1 : 1)).map(([pp, n]) => ({ pp, n }));
   const sizedOf = (pp: string): Array<{ fileId: string; size: number }> =>
     slices.filter((s) => s.partitionPath === pp).map((s) => ({ fileId: s.fileId, size: s.baseFile.size ?? 0 }));
-  const { relation: inserts, perGroup: insertsPerGroup } = await assignInsertRows(
+  const {
+    relation: inserts,
+    keys: insertKeys,
+    perGroup: insertsPerGroup,
+  } = await assignInsertRows(
     duck,
     prefix,
     insertRows,
+    insertKeyRows,
     partitions,
     (pp, n) => assignInserts(n, sizedOf(pp), rules),
     (pp, bucket) => {
@@ -194,6 +222,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     changes,
     batch: source,
     inserts,
+    insertKeys,
   };
 }
 
@@ -207,24 +236,27 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
 async function classify(duck: DuckSession, args: PlanArgs, source: string, changes: string, candidates: ReadonlyArray<FileSlice>, ord: string | undefined): Promise<string[]> {
   const { prefix, operation } = args;
   const files = candidates.map((s) => path.join(args.state!.basePath, s.baseFile.path));
+  // Stored and incoming records meet on the record key, or on the integer key column that renders it.
+  const intKey = integerKeyColumn(args.config, args.schema);
+  const [storedKey, incomingKey] = intKey === undefined ? ['e._hoodie_record_key', '__tm_rk'] : [`e.${sqlIdent(intKey)}`, sqlIdent(intKey)];
   let existing: string;
   if (candidates.length > 0) {
     const map = candidates.map((s, i) => `(${sqlString(files[i]!)}, ${i}, ${sqlString(s.partitionPath)})`).join(', ');
     await duck.run(`CREATE TABLE ${prefix}fgmap AS SELECT * FROM (VALUES ${map}) f(path, fg, pp)`);
-    existing = `(SELECT e._hoodie_record_key AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
+    existing = `(SELECT ${storedKey} AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
       FROM read_parquet(${sqlStringList(files)}, file_row_number = true, union_by_name = true, hive_partitioning = false) e
       JOIN ${prefix}fgmap f ON e.file_index = f.fg
-      WHERE e._hoodie_record_key IN (SELECT __tm_rk FROM ${source}))`;
+      WHERE ${storedKey} IN (SELECT ${incomingKey} FROM ${source}))`;
   } else {
-    // Typed like the batch's ordering column, so comparisons bind the same as with stored rows.
-    existing = `(SELECT NULL::VARCHAR AS rk, ${ord === undefined ? 'NULL' : ord} AS ord, NULL::BIGINT AS pos, NULL::INTEGER AS fg, NULL::VARCHAR AS pp FROM ${source} LIMIT 0)`;
+    // Typed like the batch's key and ordering columns, so comparisons bind the same as with stored rows.
+    existing = `(SELECT ${incomingKey} AS rk, ${ord === undefined ? 'NULL' : ord} AS ord, NULL::BIGINT AS pos, NULL::INTEGER AS fg, NULL::VARCHAR AS pp FROM ${source} LIMIT 0)`;
   }
   const older = operation === 'upsert' && ord !== undefined ? `WHEN d.${ord} < e.ord THEN 'older'` : '';
   const kind = `CASE WHEN e.fg IS NULL THEN (CASE WHEN d.__tm_del THEN 'absent' ELSE 'insert' END) ${older}
               WHEN d.__tm_del THEN 'delete' ELSE 'update' END`;
   await duck.run(`CREATE TABLE ${changes} AS
     SELECT d.__tm_row, d.__tm_rk, d.__tm_pp, e.fg AS __tm_fg, e.pos AS __tm_pos, e.ord AS __tm_stored_ord, ${kind} AS __tm_kind
-    FROM ${source} d LEFT JOIN ${existing} e ON e.rk = d.__tm_rk AND e.pp = d.__tm_pp`);
+    FROM ${source} d LEFT JOIN ${existing} e ON e.rk = d.${incomingKey} AND e.pp = d.__tm_pp`);
   return files;
 }
 

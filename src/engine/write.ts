@@ -198,6 +198,7 @@ async function stageAndCommit(
     prefix,
     dropUnchanged: options.dropUnchanged ?? false,
     columns: resolved.schema.map((f) => f.name),
+    schema: resolved.schema,
   });
   const result = {
     basePath,

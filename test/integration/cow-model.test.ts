@@ -1,7 +1,9 @@
 /**
  * Model-based test: random sequences of upsert / insert / delete batches (duplicate keys, ties and
  * out-of-order ordering values, delete markers, several partitions, with and without many small
- * file groups) give, at every instant, the same snapshot and incremental results as `CowModel`.
+ * file groups; integer keys, which stored records are matched on directly, and text keys, matched
+ * through `_hoodie_record_key`) give, at every instant, the same snapshot and incremental results
+ * as `CowModel`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +26,7 @@ const batchArb = fc.record({
 });
 const scenarioArb = fc.record({
   smallFiles: fc.boolean(),
+  textKeys: fc.boolean(),
   batches: fc.array(batchArb, { minLength: 1, maxLength: 6 }),
 });
 
@@ -45,7 +48,7 @@ describe('copy-on-write semantics against an in-memory model', () => {
   it('matches the model at every instant', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ smallFiles, batches }) => {
+      fc.asyncProperty(scenarioArb, async ({ smallFiles, textKeys, batches }) => {
         const base = path.join(root, `t${run++}`);
         const model = new CowModel();
         const instants: string[] = [];
@@ -60,7 +63,7 @@ describe('copy-on-write semantics against an in-memory model', () => {
         // The first batch always creates the table with every column.
         const all: Array<{ op: ModelOp; rows: ModelRow[] }> = [{ op: 'insert', rows: [{ p: 'a', id: 100, ts: 0, v: 'seed', del: false }] }, ...batches];
         for (const { op, rows } of all) {
-          const input = { rows: rows.map((r) => ({ id: r.id, ts: r.ts, p: r.p, v: r.v, _hoodie_is_deleted: r.del })) };
+          const input = { rows: rows.map((r) => ({ id: textKeys ? String(r.id) : r.id, ts: r.ts, p: r.p, v: r.v, _hoodie_is_deleted: r.del })) };
           const result = await tm.write(base, input, { operation: op, create });
           const candidate = result.instant ?? `${'9'.repeat(17)}`;
           const changed = model.apply(op, rows, candidate);

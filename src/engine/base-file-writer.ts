@@ -95,12 +95,17 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const jobs = copyJobs(args, oldFiles);
   for (const job of jobs) job.columns.catch(() => {}); // awaited by copyFiles; no unhandled rejection meanwhile
   const stored = await storedRows(duck, [...oldFiles.values()]);
+  // Per file group: the stored file's row count, after which its inserts are numbered (seqno).
+  const bases = new Map(groups.map((g) => [g.index, oldFiles.has(g.index) ? stored.get(oldFiles.get(g.index)!)! : 0]));
   const values = groups.map((g, i) => {
     const old = oldFiles.get(g.index);
-    return `(${g.index}, ${sqlString(g.partitionPath)}, ${sqlString(args.fileNames[i]!)}, ${i}, ${old === undefined ? 'NULL' : sqlString(old)}, ${old === undefined ? 0 : stored.get(old)!})`;
+    return `(${g.index}, ${sqlString(g.partitionPath)}, ${sqlString(args.fileNames[i]!)}, ${i}, ${old === undefined ? 'NULL' : sqlString(old)}, ${bases.get(g.index)!})`;
   });
+  // A COPY per file group writes its group's values as constants; one over many groups joins them.
   const groupTable = `${prefix}groups`;
-  await duck.run(`CREATE TABLE ${groupTable} AS SELECT * FROM (VALUES ${values.join(', ')}) g(fg, pp, file_name, task, path, base)`);
+  if (groups.length > WRITER_LIMITS.separateCopiesUpTo) {
+    await duck.run(`CREATE TABLE ${groupTable} AS SELECT * FROM (VALUES ${values.join(', ')}) g(fg, pp, file_name, task, path, base)`);
+  }
   await store.mkdirs(args.scratch);
 
   // DuckDB first aggregates the new records' keys (a short parallel pass), then writes every file
@@ -111,7 +116,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const hashing = keysOfNewRecords(args, oldFiles, ready);
   hashing.catch(() => ready());
   const fewInserts = plan.inserted < CONCURRENT_KEYS_BELOW;
-  const copying = (fewInserts ? Promise.resolve() : keysReady).then(() => copyFiles(args, groupTable, jobs));
+  const copying = (fewInserts ? Promise.resolve() : keysReady).then(() => copyFiles(args, groupTable, bases, jobs));
   // Both must finish before anything is dropped or removed, even when one fails.
   const [copied, hashed] = await Promise.allSettled([copying, hashing]);
   if (copied.status === 'rejected') throw copied.reason;
@@ -194,14 +199,14 @@ function copyJobs(args: BaseFilesArgs, oldFiles: ReadonlyMap<number, string>): C
 }
 
 /** Writes the files into the scratch directory; returns them by file group. */
-async function copyFiles(args: BaseFilesArgs, groupTable: string, jobs: ReadonlyArray<CopyJob>): Promise<Map<number, Written>> {
+async function copyFiles(args: BaseFilesArgs, groupTable: string, bases: ReadonlyMap<number, number>, jobs: ReadonlyArray<CopyJob>): Promise<Map<number, Written>> {
   const { duck, plan } = args;
   const written = new Map<number, Written>();
   const stat = (s: Record<string, unknown>): Written => ({ file: String(s.filename), rows: Number(s.count), size: Number(s.file_size_bytes), footerLength: Number(s.footer_size_bytes) });
   if (plan.groups.length <= WRITER_LIMITS.separateCopiesUpTo) {
     await Promise.all(
       jobs.map(async ({ groups: [g], old, columns }) => {
-        const select = rowsSql(args, groupTable, [g!], old, await columns);
+        const select = rowsSql(args, groupTable, bases, [g!], old, await columns);
         const file = path.join(args.scratch, `f${g!.index}.parquet`);
         const [s] = await duck.rows(`COPY (SELECT * EXCLUDE (__tm_fg) FROM (${select})) TO ${sqlString(file)} (${parquetOptions(args.codec)}, RETURN_STATS true)`);
         written.set(g!.index, stat(s!));
@@ -210,7 +215,7 @@ async function copyFiles(args: BaseFilesArgs, groupTable: string, jobs: Readonly
     return written;
   }
   for (const [chunk, { groups, old, columns }] of jobs.entries()) {
-    const select = rowsSql(args, groupTable, groups.length === plan.groups.length ? undefined : groups, old, await columns);
+    const select = rowsSql(args, groupTable, bases, groups.length === plan.groups.length ? undefined : groups, old, await columns);
     const dir = path.join(args.scratch, `c${chunk}`);
     for (const s of await duck.rows(`COPY (${select}) TO ${sqlString(dir)} (${parquetOptions(args.codec)}, PARTITION_BY (__tm_fg), RETURN_STATS true, FILENAME_PATTERN 'f')`)) {
       const m = /__tm_fg=(\d+)[\\/][^\\/]+$/.exec(String(s.filename));
@@ -259,7 +264,14 @@ function storedSql(oldFiles: ReadonlyArray<string>): string {
  * replaced by the incoming record, deleted ones dropped), then the inserts; only group `only`'s
  * when given.
  */
-function rowsSql(args: BaseFilesArgs, groupTable: string, subset: ReadonlyArray<TargetGroup> | undefined, oldFiles: ReadonlyArray<string>, present: ReadonlySet<string>): string {
+function rowsSql(
+  args: BaseFilesArgs,
+  groupTable: string,
+  bases: ReadonlyMap<number, number>,
+  subset: ReadonlyArray<TargetGroup> | undefined,
+  oldFiles: ReadonlyArray<string>,
+  present: ReadonlySet<string>,
+): string {
   const { plan, schema } = args;
   const t = sqlString(args.instant);
   const seqno = (task: string, row: string): string => `${t} || '_' || ${task} || '_' || ${row}`;
@@ -271,7 +283,7 @@ function rowsSql(args: BaseFilesArgs, groupTable: string, subset: ReadonlyArray<
   const g =
     only === undefined
       ? { pp: 'g.pp', name: 'g.file_name', task: 'g.task', fg: 'g.fg', base: 'g.base' }
-      : { pp: sqlString(only.partitionPath), name: sqlString(args.fileNames[i]!), task: String(i), fg: String(only.index), base: `(SELECT base FROM ${groupTable} WHERE fg = ${only.index})` };
+      : { pp: sqlString(only.partitionPath), name: sqlString(args.fileNames[i]!), task: String(i), fg: String(only.index), base: String(bases.get(only.index)!) };
   const groups = subset === undefined ? groupTable : `(SELECT * FROM ${groupTable} WHERE fg${inSubset})`;
   const branches: string[] = [];
   if (oldFiles.length > 0) {

@@ -56,8 +56,8 @@ export async function assignInsertRows(
   // Each join is written once, over either the records or their keys.
   const branches: Array<(rows: string) => string> = [];
   if (single.length > 0) {
-    await duck.run(`CREATE TABLE ${prefix}insmap AS SELECT * FROM (VALUES ${single.map((r) => `(${sqlString(r.pp)}, ${r.fg})`).join(', ')}) m(pp, fg)`);
-    branches.push((rows) => `SELECT i.*, m.fg AS __tm_fg FROM (${rows}) i JOIN ${prefix}insmap m ON i.__tm_pp = m.pp`);
+    const map = `(VALUES ${single.map((r) => `(${sqlString(r.pp)}, ${r.fg})`).join(', ')}) m(pp, fg)`;
+    branches.push((rows) => `SELECT i.*, m.fg AS __tm_fg FROM (${rows}) i JOIN ${map} ON i.__tm_pp = m.pp`);
   }
   if (multi.size > 0) {
     const total = partitions.filter((p) => multi.has(p.pp)).reduce((s, p) => s + p.n, 0);

@@ -144,7 +144,9 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     for (const s of candidates) addGroup(s.partitionPath, s.fileId, s.baseFile);
     changes = `${prefix}changes`;
     const files = await classify(duck, args, source, changes, candidates, ord);
-    unchanged = args.dropUnchanged && candidates.length > 0 ? await markUnchanged(duck, changes, source, prefix, files, ord, args.columns ?? []) : 0;
+    // The ordering value is compared like every other column (it is one, unless the caller left it out).
+    const compared = [...new Set([...(args.columns ?? []), ...(config.precombineField === undefined ? [] : [config.precombineField])])];
+    unchanged = args.dropUnchanged && candidates.length > 0 ? await markUnchanged(duck, changes, source, prefix, files, compared) : 0;
     const counts = await duck.rows(`SELECT __tm_kind AS kind, __tm_fg AS fg, __tm_pp AS pp, count(*) AS n FROM ${changes} GROUP BY ALL`);
     for (const r of counts) {
       const n = Number(r.n);
@@ -234,18 +236,18 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
  * absolute paths (index = `__tm_fg`).
  */
 async function classify(duck: DuckSession, args: PlanArgs, source: string, changes: string, candidates: ReadonlyArray<FileSlice>, ord: string | undefined): Promise<string[]> {
-  const { prefix, operation } = args;
+  const { operation } = args;
   const files = candidates.map((s) => path.join(args.state!.basePath, s.baseFile.path));
   // Stored and incoming records meet on the record key, or on the integer key column that renders it.
   const intKey = integerKeyColumn(args.config, args.schema);
   const [storedKey, incomingKey] = intKey === undefined ? ['e._hoodie_record_key', '__tm_rk'] : [`e.${sqlIdent(intKey)}`, sqlIdent(intKey)];
   let existing: string;
   if (candidates.length > 0) {
-    const map = candidates.map((s, i) => `(${sqlString(files[i]!)}, ${i}, ${sqlString(s.partitionPath)})`).join(', ');
-    await duck.run(`CREATE TABLE ${prefix}fgmap AS SELECT * FROM (VALUES ${map}) f(path, fg, pp)`);
+    // Each file's partition, by its position in the list (`__tm_fg`).
+    const map = candidates.map((s, i) => `(${i}, ${sqlString(s.partitionPath)})`).join(', ');
     existing = `(SELECT ${storedKey} AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
       FROM read_parquet(${sqlStringList(files)}, file_row_number = true, union_by_name = true, hive_partitioning = false) e
-      JOIN ${prefix}fgmap f ON e.file_index = f.fg
+      JOIN (VALUES ${map}) f(fg, pp) ON e.file_index = f.fg
       WHERE ${storedKey} IN (SELECT ${incomingKey} FROM ${source}))`;
   } else {
     // Typed like the batch's key and ordering columns, so comparisons bind the same as with stored rows.
@@ -255,7 +257,7 @@ async function classify(duck: DuckSession, args: PlanArgs, source: string, chang
   const kind = `CASE WHEN e.fg IS NULL THEN (CASE WHEN d.__tm_del THEN 'absent' ELSE 'insert' END) ${older}
               WHEN d.__tm_del THEN 'delete' ELSE 'update' END`;
   await duck.run(`CREATE TABLE ${changes} AS
-    SELECT d.__tm_row, d.__tm_rk, d.__tm_pp, e.fg AS __tm_fg, e.pos AS __tm_pos, e.ord AS __tm_stored_ord, ${kind} AS __tm_kind
+    SELECT d.__tm_row, d.__tm_rk, d.__tm_pp, e.fg AS __tm_fg, e.pos AS __tm_pos, ${kind} AS __tm_kind
     FROM ${source} d LEFT JOIN ${existing} e ON e.rk = d.${incomingKey} AND e.pp = d.__tm_pp`);
   return files;
 }
@@ -272,16 +274,15 @@ function replacedGroups(slices: ReadonlyArray<{ partitionPath: string; fileId: s
  * copy, so replaying a window (a pipeline's lookback, a rerun) rewrites nothing. Reads the full rows
  * of only the matched positions.
  */
-async function markUnchanged(duck: DuckSession, changes: string, source: string, prefix: string, files: ReadonlyArray<string>, ord: string | undefined, columns: ReadonlyArray<string>): Promise<number> {
+async function markUnchanged(duck: DuckSession, changes: string, source: string, prefix: string, files: ReadonlyArray<string>, columns: ReadonlyArray<string>): Promise<number> {
   const stored = `read_parquet(${sqlStringList(files)}, file_row_number = true, union_by_name = true, hive_partitioning = false)`;
   const present = new Set((await duck.describe(`SELECT * FROM ${stored}`)).names);
   const same = columns.map((c) => (present.has(c) ? `b.${sqlIdent(c)} IS NOT DISTINCT FROM s.${sqlIdent(c)}` : `b.${sqlIdent(c)} IS NULL`));
-  const sameOrder = ord === undefined ? 'true' : `b.${ord} IS NOT DISTINCT FROM c.__tm_stored_ord`;
   await duck.run(`CREATE TABLE ${prefix}same AS
     SELECT c.__tm_row FROM ${changes} c
     JOIN ${source} b ON b.__tm_row = c.__tm_row
     JOIN ${stored} s ON s.file_index = c.__tm_fg AND s.file_row_number = c.__tm_pos
-    WHERE c.__tm_kind = 'update' AND ${sameOrder} AND ${same.length === 0 ? 'true' : same.join(' AND ')}`);
+    WHERE c.__tm_kind = 'update' AND ${same.length === 0 ? 'true' : same.join(' AND ')}`);
   await duck.run(`UPDATE ${changes} SET __tm_kind = 'unchanged' WHERE __tm_row IN (SELECT __tm_row FROM ${prefix}same)`);
   const [r] = await duck.rows(`SELECT count(*) AS n FROM ${prefix}same`);
   return Number(r!.n);

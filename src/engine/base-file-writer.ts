@@ -51,6 +51,8 @@ export interface BaseFilesArgs {
   readonly scratch: string;
   /** Settles when the commit's markers exist: no file is renamed into place before. */
   readonly beforeRename: Promise<void>;
+  /** Called once the writer has run its last DuckDB statement (its scratch tables may go). */
+  readonly sqlDone?: () => void;
 }
 
 /**
@@ -127,6 +129,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const rebuild = new Map(groups.filter((g) => !entries.has(g.index)).map((g) => [g.index, written.get(g.index)!.file]));
   const rebuilt = await keysOfFiles(duck, rebuild);
   for (const g of rebuild.keys()) entries.set(g, rebuilt.get(g) ?? emptyKeys());
+  args.sqlDone?.();
 
   await args.beforeRename;
   const results: WrittenFile[] = new Array(groups.length);

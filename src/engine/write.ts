@@ -84,14 +84,14 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
       value: options.operation,
     });
   }
-  const prefix = `tm_w${++writeCounter}_`;
+  const scratch = scratchObjects(ctx.duck, `tm_w${++writeCounter}_`);
   const existed = await ctx.store.exists(basePath);
   try {
     return await withTableLock(
       ctx.store,
       basePath,
       async () => {
-        const { result, before } = await writeStaged(ctx, basePath, input, options, prefix);
+        const { result, before } = await writeStaged(ctx, basePath, input, options, scratch);
         if (result.instant !== undefined) await housekeeping(ctx, basePath, before);
         return result;
       },
@@ -102,8 +102,32 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
     if (!existed && !(await ctx.store.exists(path.join(basePath, '.hoodie', 'hoodie.properties')))) await ctx.store.remove(basePath);
     throw error;
   } finally {
-    await dropScratch(ctx.duck, prefix);
+    await scratch.release();
   }
+}
+
+/**
+ * The DuckDB views and tables of one write, named `prefix…`. `release` drops them, once: the file
+ * writer calls it as soon as its last statement is done, so the drop runs beside the footers and
+ * the commit; the write awaits it before returning (or failing).
+ */
+interface Scratch {
+  readonly prefix: string;
+  release(): Promise<void>;
+}
+
+function scratchObjects(duck: DuckSession, prefix: string): Scratch {
+  let dropping: Promise<void> | undefined;
+  return {
+    prefix,
+    release() {
+      if (dropping === undefined) {
+        dropping = dropScratch(duck, prefix);
+        dropping.catch(() => {}); // awaited by writeTable, which raises it; not unhandled meanwhile
+      }
+      return dropping;
+    },
+  };
 }
 
 /** Drops the write's views (dependents first: newest first) and tables, in one round trip. */
@@ -128,7 +152,7 @@ async function housekeeping(ctx: EngineContext, basePath: string, before: TableS
 }
 
 /** The write's result, and the table as it was before (after recovery); undefined for a new table. */
-async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions, prefix: string): Promise<{ result: CommitResult; before: TableState | undefined }> {
+async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions, scratch: Scratch): Promise<{ result: CommitResult; before: TableState | undefined }> {
   const { store } = ctx;
   let state: TableState | undefined;
   try {
@@ -143,7 +167,7 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
   if (state !== undefined) assertWritable(state, table);
   const ctxInfo = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
   try {
-    return { result: await stageAndCommit(ctx, basePath, state, input, options, prefix, table, ctxInfo), before: state };
+    return { result: await stageAndCommit(ctx, basePath, state, input, options, scratch, table, ctxInfo), before: state };
   } catch (error) {
     // A failure of the stored files (not of the batch) may be a base file gone missing: name it.
     if (state === undefined || error instanceof InvalidInputError || error instanceof SchemaConflictError || error instanceof InvalidArgumentError) throw error;
@@ -157,11 +181,12 @@ async function stageAndCommit(
   state: TableState | undefined,
   input: WriteInput,
   options: WriteOptions,
-  prefix: string,
+  scratch: Scratch,
   table: string,
   ctxInfo: { table: string; input: string; file?: string },
 ): Promise<CommitResult> {
   const { duck, store } = ctx;
+  const prefix = scratch.prefix;
   // A batch with no rows commits nothing (an insert_overwrite_table of it empties the table); it
   // cannot create a table, which takes its columns and types from its first batch.
   const fromInput = await stageInput(duck, store, input, `${prefix}raw`, table);
@@ -223,7 +248,7 @@ async function stageAndCommit(
   await pending.request();
   try {
     await pending.inflight(planMetadata(plan, extraMetadata, operationType));
-    const written = await writeFiles(ctx, pending, plan, resolved.schema, writableCodec(config), table, prefix);
+    const written = await writeFiles(ctx, pending, plan, resolved.schema, writableCodec(config), table, scratch);
     await pending.complete(commitMetadata(written, extraMetadata, operationType, plan.replaced));
     return { ...result, instant, filesWritten: written.length, files: written.map((w) => w.path) };
   } catch (error) {
@@ -259,7 +284,7 @@ function assertWritable(state: TableState, table: string): void {
  * all files of the commit are written in one pass (`writeBaseFiles`) in a scratch directory inside
  * the commit's marker directory; a file is renamed into place only once every marker exists.
  */
-async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: Schema, codec: CompressionCodec, table: string, prefix: string): Promise<WrittenFile[]> {
+async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: WritePlan, schema: Schema, codec: CompressionCodec, table: string, scratch: Scratch): Promise<WrittenFile[]> {
   const { store } = ctx;
   const instant = pending.instant;
   const savedAt = ctx.clock.now().toJSDate();
@@ -272,9 +297,23 @@ async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: Writ
     }),
   ]).then(() => undefined);
   markers.catch(() => {}); // awaited by the writer (and below): no unhandled rejection meanwhile
-  const scratch = path.join(pending.basePath, '.hoodie', '.temp', instant, '.tidemark-copy');
+  const scratchDir = path.join(pending.basePath, '.hoodie', '.temp', instant, '.tidemark-copy');
   try {
-    return await writeBaseFiles({ duck: ctx.duck, store, basePath: pending.basePath, table, plan, schema, codec, instant, fileNames, prefix, scratch, beforeRename: markers });
+    return await writeBaseFiles({
+      duck: ctx.duck,
+      store,
+      basePath: pending.basePath,
+      table,
+      plan,
+      schema,
+      codec,
+      instant,
+      fileNames,
+      prefix: scratch.prefix,
+      scratch: scratchDir,
+      beforeRename: markers,
+      sqlDone: () => void scratch.release(),
+    });
   } finally {
     await markers.catch(() => {}); // nothing of the commit is still being created when it is aborted
   }

@@ -159,8 +159,14 @@ async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<numbe
   const groups = args.plan.groups;
   // Stored footers are read while DuckDB aggregates and writes; a file's new keys wait for its own.
   const resumers = new Map(
-    // A footer that cannot be read only means a rebuild (reading the file for the COPY reports it).
-    groups.filter((g) => g.previous !== undefined && g.deletes === 0).map((g) => [g.index, resumableKeys(args.store, oldFiles.get(g.index)!).catch(() => undefined)] as const),
+    // Read while planning when the plan looked the files up; a footer that cannot be read only
+    // means a rebuild (reading the file for the COPY reports it).
+    groups
+      .filter((g) => g.previous !== undefined && g.deletes === 0)
+      .map((g) => {
+        const file = oldFiles.get(g.index)!;
+        return [g.index, args.plan.storedKeys.get(file) ?? resumableKeys(args.store, file).catch(() => undefined)] as const;
+      }),
   );
   const start = async (g: number): Promise<FileKeys> => (await resumers.get(g))?.() ?? emptyKeys();
   const query = { from: args.plan.insertKeys, key: '__tm_rk', groupKey: '__tm_fg', sliceKey: '__tm_row' };

@@ -17,6 +17,8 @@ import type { BatchProfile } from './conform.ts';
 import { type TableState, visibleSlices } from './table-state.ts';
 import path from 'node:path';
 import { emptyRecord } from '../util/record.ts';
+import type { FileStore } from '../storage/file-store.ts';
+import { type FileKeys, resumableKeys } from './footer-keys.ts';
 
 export const WRITE_OPERATIONS = ['upsert', 'insert', 'bulk_insert', 'delete', 'insert_overwrite_table'] as const;
 export type WriteOperation = (typeof WRITE_OPERATIONS)[number];
@@ -67,10 +69,17 @@ export interface WritePlan extends RecordCounts {
   readonly inserts: string;
   /** The same records' `__tm_row`, `__tm_rk` and `__tm_fg` only. */
   readonly insertKeys: string;
+  /**
+   * The stored keys (bloom filter, min/max) of the files a lookup read, by absolute path, being
+   * read from their footers while DuckDB classified (see `resumableKeys`; undefined: rebuild).
+   */
+  readonly storedKeys: ReadonlyMap<string, Promise<(() => FileKeys) | undefined>>;
 }
 
 interface PlanArgs {
   readonly duck: DuckSession;
+  /** Where the stored files' footers are read. */
+  readonly store: FileStore;
   readonly state: TableState | undefined;
   readonly config: TableConfig;
   readonly operation: WriteOperation;
@@ -138,10 +147,19 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   let insertRows: string;
   let insertKeyRows: string;
   let unchanged = 0;
+  const storedKeys = new Map<string, Promise<(() => FileKeys) | undefined>>();
   if (operation === 'upsert' || operation === 'delete') {
     const touched = new Set(profile.partitions.map((p) => p.partitionPath));
     const candidates = slices.filter((s) => touched.has(s.partitionPath));
     for (const s of candidates) addGroup(s.partitionPath, s.fileId, s.baseFile);
+    // JavaScript is idle while DuckDB classifies: the candidates' footers (their bloom filters, which
+    // a rewrite extends) are read meanwhile. A footer that cannot be read only means a rebuild
+    // (reading the file for the rewrite reports the problem).
+    for (const s of candidates) {
+      const file = path.join(args.state!.basePath, s.baseFile.path);
+      const keys = resumableKeys(args.store, file).catch(() => undefined);
+      storedKeys.set(file, keys);
+    }
     changes = `${prefix}changes`;
     const files = await classify(duck, args, source, changes, candidates, ord);
     // The ordering value is compared like every other column (it is one, unless the caller left it out).
@@ -225,6 +243,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     batch: source,
     inserts,
     insertKeys,
+    storedKeys,
   };
 }
 

@@ -215,6 +215,7 @@ async function stageAndCommit(
   });
   const plan = await planWrite({
     duck,
+    store,
     state,
     config,
     operation: options.operation,

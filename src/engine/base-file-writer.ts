@@ -99,13 +99,13 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const stored = await storedRows(duck, [...oldFiles.values()]);
   // Per file group: the stored file's row count, after which its inserts are numbered (seqno).
   const bases = new Map(groups.map((g) => [g.index, oldFiles.has(g.index) ? stored.get(oldFiles.get(g.index)!)! : 0]));
-  const values = groups.map((g, i) => {
-    const old = oldFiles.get(g.index);
-    return `(${g.index}, ${sqlString(g.partitionPath)}, ${sqlString(args.fileNames[i]!)}, ${i}, ${old === undefined ? 'NULL' : sqlString(old)}, ${bases.get(g.index)!})`;
-  });
   // A COPY per file group writes its group's values as constants; one over many groups joins them.
   const groupTable = `${prefix}groups`;
   if (groups.length > WRITER_LIMITS.separateCopiesUpTo) {
+    const values = groups.map((g, i) => {
+      const old = oldFiles.get(g.index);
+      return `(${g.index}, ${sqlString(g.partitionPath)}, ${sqlString(args.fileNames[i]!)}, ${i}, ${old === undefined ? 'NULL' : sqlString(old)}, ${bases.get(g.index)!})`;
+    });
     await duck.run(`CREATE TABLE ${groupTable} AS SELECT * FROM (VALUES ${values.join(', ')}) g(fg, pp, file_name, task, path, base)`);
   }
   await store.mkdirs(args.scratch);
@@ -157,7 +157,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
  */
 async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<number, string>, ready: () => void): Promise<Map<number, FileKeys | FooterKeyValue[]>> {
   const groups = args.plan.groups;
-  // Stored footers are read while DuckDB aggregates and writes; a file's new keys wait for its own.
+  // Stored footers are read while DuckDB plans, aggregates or writes; a file's new keys wait for its own.
   const resumers = new Map(
     // Read while planning when the plan looked the files up; a footer that cannot be read only
     // means a rebuild (reading the file for the COPY reports it).

@@ -17,7 +17,7 @@ const MAX_BLOCKS = 100_000;
 
 /**
  * What the assignment produced: the inserts relation (with `__tm_fg`), the same records' keys alone
- * (`__tm_row`, `__tm_rk`, `__tm_fg`: what the bloom filters need, read without the records' other
+ * (`__tm_row`, `__tm_rk`, `__tm_pp`, `__tm_fg`: what the bloom filters need, read without the records' other
  * columns), and records per file group.
  */
 export interface InsertAssignment {

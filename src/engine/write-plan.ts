@@ -67,7 +67,7 @@ export interface WritePlan extends RecordCounts {
   readonly batch: string;
   /** Relation of the inserted records: the batch's columns plus `__tm_fg`. */
   readonly inserts: string;
-  /** The same records' `__tm_row`, `__tm_rk` and `__tm_fg` only. */
+  /** The same records' `__tm_row`, `__tm_rk`, `__tm_pp` and `__tm_fg` only. */
   readonly insertKeys: string;
   /**
    * The stored keys (bloom filter, min/max) of the files a lookup read, by absolute path, being
@@ -97,6 +97,8 @@ interface PlanArgs {
 }
 
 const INTEGER_KINDS = new Set(['int8', 'int16', 'int32', 'int64']);
+/** Up to this many candidate files, an upsert reads their footers while it classifies. */
+const PREFETCHED_FOOTERS = 64;
 
 /**
  * The column stored records can be matched on instead of `_hoodie_record_key`: the one key field,
@@ -153,12 +155,13 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     const candidates = slices.filter((s) => touched.has(s.partitionPath));
     for (const s of candidates) addGroup(s.partitionPath, s.fileId, s.baseFile);
     // JavaScript is idle while DuckDB classifies: the candidates' footers (their bloom filters, which
-    // a rewrite extends) are read meanwhile. A footer that cannot be read only means a rebuild
-    // (reading the file for the rewrite reports the problem).
-    for (const s of candidates) {
-      const file = path.join(args.state!.basePath, s.baseFile.path);
-      const keys = resumableKeys(args.store, file).catch(() => undefined);
-      storedKeys.set(file, keys);
+    // an upsert's rewrite extends; ~1 MB each, so for a bounded number of files) are read meanwhile.
+    // A footer that cannot be read only means a rebuild (reading the file for the rewrite reports it).
+    if (operation === 'upsert' && candidates.length <= PREFETCHED_FOOTERS) {
+      for (const s of candidates) {
+        const file = path.join(args.state!.basePath, s.baseFile.path);
+        storedKeys.set(file, resumableKeys(args.store, file).catch(() => undefined));
+      }
     }
     changes = `${prefix}changes`;
     const files = await classify(duck, args, source, changes, candidates, ord);

@@ -102,12 +102,16 @@ const PREFETCHED_FOOTERS = 64;
 
 /**
  * The column stored records can be matched on instead of `_hoodie_record_key`: the one key field,
- * when it is an integer, whose rendering (its decimal digits) is the record key, so equal values
- * are equal keys. Joining integers is cheaper than joining their renderings; undefined otherwise.
+ * when it is an integer and the key generator writes it as its plain rendering (simple and
+ * non-partitioned keys: its decimal digits), so equal values are equal keys. Joining integers is
+ * cheaper than joining their renderings; undefined otherwise. (Hudi's complex key generator has
+ * written a single key field both as `field:value` and as the bare value, depending on version
+ * and settings, so such tables are matched on the stored key text.)
  */
 export function integerKeyColumn(config: TableConfig, schema: Schema | undefined): string | undefined {
   const [only, ...more] = config.recordKeyFields;
   if (only === undefined || more.length > 0) return undefined;
+  if (config.keyGenerator !== 'simple' && config.keyGenerator !== 'nonpartitioned') return undefined;
   const kind = schema?.find((f) => f.name === only)?.type.kind;
   return kind !== undefined && INTEGER_KINDS.has(kind) ? only : undefined;
 }

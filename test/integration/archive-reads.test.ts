@@ -4,24 +4,25 @@
  * only archived commits name.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 
 describe('reads and writes across the archived timeline', () => {
   let tm: Tidemark;
   let base: string;
   const instants: string[] = [];
+  useEngine('archived', (e) => {
+    tm = e.tm;
+    base = path.join(e.dir, 't');
+  });
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-archived-')), 't');
     const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
     // Partition `cold` is written once, by the first commit; `hot` by every commit after it.
     instants.push((await tm.upsert(base, { rows: [{ id: 0, ts: 0, p: 'cold', v: 'kept' }] }, { create })).instant!);
     for (let i = 1; i <= 40; i++) instants.push((await tm.upsert(base, { rows: [{ id: i, ts: i, p: 'hot', v: `v${i}` }] })).instant!);
   });
-  afterAll(() => tm.close());
 
   it('writes archive the oldest instants once more than 30 commits are active', async () => {
     const active = fs.readdirSync(path.join(base, '.hoodie')).filter((f) => f.endsWith('.commit'));

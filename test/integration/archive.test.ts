@@ -1,11 +1,11 @@
 /** Timeline archiving: Hudi's rules for what leaves `.hoodie/`, the archive file, and reading it back. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { archiveTimeline, readArchivedTimeline } from '../../src/engine/archive.ts';
 import { loadTable } from '../../src/engine/table-state.ts';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import type { FileStore } from '../../src/storage/file-store.ts';
 import { LocalFileStore } from '../../src/storage/local-file-store.ts';
@@ -31,9 +31,8 @@ describe('archiveTimeline', () => {
   let instants: string[];
   let metadata: Map<string, CommitMetadata>;
 
+  useEngine('archive', (e) => ({ tm, dir: root } = e));
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-archive-'));
     template = path.join(root, 'template');
     instants = [];
     // Two partitions, a few keys: every commit rewrites one file group and leaves the others.
@@ -44,10 +43,6 @@ describe('archiveTimeline', () => {
       instants.push(r.instant!);
     }
     metadata = new Map(instants.map((t) => [t, parseCommitMetadata(fs.readFileSync(path.join(template, `.hoodie/${t}.commit`), 'utf8'), t)]));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   let copies = 0;

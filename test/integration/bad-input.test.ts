@@ -3,10 +3,10 @@
  * was: same files, same timeline, same rows. A failed first write creates no table.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import type { WriteInput } from '../../src/engine/input.ts';
 import type { WriteOptions } from '../../src/engine/write.ts';
 import { InvalidArgumentError, InvalidInputError, SchemaConflictError, type TidemarkError } from '../../src/errors.ts';
@@ -18,15 +18,10 @@ describe('bad input changes nothing', () => {
   let tm: Tidemark;
   let dir: string;
   let base: string;
+  useEngine('bad', (e) => ({ tm, dir } = e));
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-bad-'));
     base = path.join(dir, 'orders');
     await tm.upsert(base, { rows: [{ id: 1, ts: 1, dt: '2024-01-01', amount: 10 }, { id: 2, ts: 1, dt: '2024-01-02', amount: 20 }] }, { create });
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const file = (name: string, content: string | Uint8Array): string => {

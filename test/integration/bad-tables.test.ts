@@ -4,24 +4,17 @@
  * file and the table, and nothing changes.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { InvalidInputError, TableFormatError } from '../../src/errors.ts';
 import { treeFingerprint } from '../support/tree.ts';
 
 describe('damaged tables and awkward input', () => {
   let tm: Tidemark;
   let dir: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-damaged-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  useEngine('damaged', (e) => ({ tm, dir } = e));
   const create = (name: string) => ({ name, recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] });
   const fresh = async (name: string): Promise<{ base: string; instant: string }> => {
     const base = path.join(dir, name);

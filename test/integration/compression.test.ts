@@ -4,11 +4,11 @@
  * cannot write is refused before anything changes, and the table stays readable.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { InvalidArgumentError, TableFormatError } from '../../src/errors.ts';
 import { parseProperties } from '../../src/table/properties.ts';
 import { COMPRESSION_CODECS } from '../../src/table/table-config.ts';
@@ -17,14 +17,7 @@ import { treeFingerprint } from '../support/tree.ts';
 describe('the codec of the files a table is written with', () => {
   let tm: Tidemark;
   let dir: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-codec-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  useEngine('codec', (e) => ({ tm, dir } = e));
   const create = (name: string, extra: object = {}) => ({ name, recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], ...extra });
   const rows = (ts: number) => [{ id: 1, ts, p: 'a', v: `x${ts}` }, { id: 2, ts, p: 'b', v: `y${ts}` }];
   const propsFile = (base: string) => path.join(base, '.hoodie', 'hoodie.properties');

@@ -5,12 +5,11 @@
  * through `_hoodie_record_key`) give, at every instant, the same snapshot and incremental results
  * as `CowModel`.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { CowModel, type ModelOp, type ModelRow, type StoredRow } from '../support/cow-model.ts';
 
 const rowArb = fc.record({
@@ -36,14 +35,7 @@ const canon = (rows: ReadonlyArray<Pick<StoredRow, 'p' | 'id' | 'ts' | 'v' | 'co
 describe('copy-on-write semantics against an in-memory model', () => {
   let tm: Tidemark;
   let root: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-model-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  useEngine('model', (e) => ({ tm, dir: root } = e));
 
   it('matches the model at every instant', async () => {
     let run = 0;

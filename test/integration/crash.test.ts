@@ -6,11 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { CowModel, type ModelRow, type StoredRow } from '../support/cow-model.ts';
 import { splitmix32 } from '../../src/util/random.ts';
 
@@ -44,14 +44,7 @@ const canon = (rows: ReadonlyArray<Pick<StoredRow, 'p' | 'id' | 'ts' | 'v' | 'co
 describe('a writer killed at random moments', () => {
   let tm: Tidemark;
   let dir: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-crash-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  useEngine('crash', (e) => ({ tm, dir } = e));
 
   it(`never leaves a half-written commit visible (${KILLS} kills)`, async () => {
     const random = splitmix32(7); // seeded, so a failure can be replayed

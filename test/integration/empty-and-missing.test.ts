@@ -8,10 +8,10 @@
  * the table and the commit that wrote it; nothing changes.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import type { WriteInput } from '../../src/engine/input.ts';
 import type { WriteOperation } from '../../src/engine/write-plan.ts';
 import { InvalidInputError, TableFormatError } from '../../src/errors.ts';
@@ -25,14 +25,7 @@ const seed = [
 
 let tm: Tidemark;
 let dir: string;
-beforeAll(async () => {
-  tm = await Tidemark.open();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-empty-'));
-});
-afterAll(() => {
-  tm.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+useEngine('empty', (e) => ({ tm, dir } = e));
 
 const file = (name: string, content: string | Uint8Array): string => {
   const p = path.join(dir, name);

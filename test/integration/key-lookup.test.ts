@@ -1,25 +1,25 @@
 /** Key lookups read only the files whose footer (key range and bloom filter) admits the key. */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { KeyIndexCache, candidateSlices } from '../../src/engine/key-lookup.ts';
 import { HUDI_FIXTURES, extractFixture } from '../support/hudi-fixtures.ts';
 
 describe('lookup by record key', () => {
   let tm: Tidemark;
   let base: string;
+  useEngine('lookup', (e) => {
+    tm = e.tm;
+    base = path.join(e.dir, 't');
+  });
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-lookup-')), 't');
     // 4 KB files: many small file groups per partition, so pruning by footer matters.
     const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], maxFileSize: 8192, smallFileLimit: 0 };
     const rows = Array.from({ length: 40 }, (_, i) => ({ id: `k${String(i).padStart(3, '0')}`, ts: 1, p: i % 2 === 0 ? 'even' : 'odd', v: i }));
     await tm.write(base, { rows }, { operation: 'bulk_insert', create });
     await tm.upsert(base, { rows: [{ id: 'k004', ts: 2, p: 'even', v: 400 }] });
   });
-  afterAll(() => tm.close());
 
   it('finds the latest version, in any partition or the one named', async () => {
     expect((await tm.lookup(base, ['k004'])).map((r) => Number(r.v))).toEqual([400]);

@@ -4,10 +4,10 @@
  * archived commits (Avro maps), and none of those may lose or confuse them.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 
 const PARTITIONS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
 
@@ -15,9 +15,11 @@ describe('partitions named like Object.prototype members', () => {
   let tm: Tidemark;
   let base: string;
   const instants: string[] = [];
+  useEngine('proto', (e) => {
+    tm = e.tm;
+    base = path.join(e.dir, 't');
+  });
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-proto-')), 't');
     // Cleaning keeps 1 commit, archiving keeps 2-3 active: plans and archived commits are written.
     const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 };
     for (let round = 1; round <= 6; round++) {
@@ -25,7 +27,6 @@ describe('partitions named like Object.prototype members', () => {
       instants.push((await tm.upsert(base, { rows }, round === 1 ? { create } : {})).instant!);
     }
   });
-  afterAll(() => tm.close());
 
   it('writes, cleans and archives them; the snapshot has every partition', async () => {
     expect(fs.readdirSync(path.join(base, '.hoodie/archived')).some((f) => f.startsWith('.commits_.archive'))).toBe(true);

@@ -1,10 +1,10 @@
 /** `tidemark rollback`: undoing the latest commit as a Hudi rollback instant. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { InvalidInstantError } from '../../src/errors.ts';
 import { decodeRollbackMetadata, decodeRollbackPlan } from '../../src/timeline/avro-instants.ts';
 
@@ -12,14 +12,15 @@ describe('rollback of a completed commit', () => {
   let tm: Tidemark;
   let base: string;
   const instants: string[] = [];
+  useEngine('rb', (e) => {
+    tm = e.tm;
+    base = path.join(e.dir, 't');
+  });
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-rb-')), 't');
     const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
     instants.push((await tm.upsert(base, { rows: [{ id: 1, ts: 1, p: 'a', v: 'one' }] }, { create })).instant!);
     instants.push((await tm.upsert(base, { rows: [{ id: 1, ts: 2, p: 'a', v: 'two' }, { id: 2, ts: 1, p: 'b', v: 'new' }] })).instant!);
   });
-  afterAll(() => tm.close());
 
   it('refuses a commit that is not the latest', async () => {
     await expect(tm.rollback(base, instants[0]!)).rejects.toBeInstanceOf(InvalidInstantError);

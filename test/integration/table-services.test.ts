@@ -1,10 +1,10 @@
 /** clean, savepoint and restore on written tables, with Hudi's Avro instants, and recovery of an interrupted clean. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { InvalidInstantError } from '../../src/errors.ts';
 import { decodeCleanMetadata, decodeCleanerPlan, decodeRestoreMetadata, decodeSavepointMetadata, encodeCleanerPlan } from '../../src/timeline/avro-instants.ts';
 
@@ -13,14 +13,7 @@ const parquet = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.e
 describe('table services', () => {
   let tm: Tidemark;
   let root: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-services-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  useEngine('services', (e) => ({ tm, dir: root } = e));
 
   /** A table with one file group rewritten by `n` commits; returns the instants. */
   async function history(name: string, n: number, extra: object = {}): Promise<{ base: string; instants: string[] }> {

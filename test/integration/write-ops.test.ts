@@ -1,22 +1,15 @@
 /** Writes from every input form, with every key layout, deletes, schema evolution and file sizing. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { parseProperties } from '../../src/table/properties.ts';
 
 describe('writes', () => {
   let tm: Tidemark;
   let dir: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-ops-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  useEngine('ops', (e) => ({ tm, dir } = e));
   const props = (base: string): Map<string, string> => parseProperties(fs.readFileSync(path.join(base, '.hoodie/hoodie.properties'), 'latin1'));
   const write = (name: string, content: string): string => {
     const p = path.join(dir, name);

@@ -6,11 +6,11 @@
  * unique commit seqnos, its own file name and partition path in every row, snappy pages (the default codec).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { DynamicBloomFilter } from '../../src/table/bloom-filter.ts';
 import { WRITER_LIMITS } from '../../src/engine/base-file-writer.ts';
 
@@ -21,14 +21,7 @@ const KEYS = ['1', '2', '10', 'a', 'zz', 'é', '\uE000x', '\uFFFDy', '😀', 'к
 describe('files written by a commit', () => {
   let tm: Tidemark;
   let root: string;
-  beforeAll(async () => {
-    tm = await Tidemark.open();
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-files-'));
-  });
-  afterAll(() => {
-    tm.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  useEngine('files', (e) => ({ tm, dir: root } = e));
 
   /** Checks every visible file of the table; returns the number checked. */
   async function checkFiles(base: string): Promise<number> {

@@ -3,10 +3,10 @@
  * property keys, timeline files, commit JSON fields, file names, meta columns and footer keys.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Tidemark } from '../../src/engine/tidemark.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { useEngine } from '../support/engine.ts';
 import { DynamicBloomFilter } from '../../src/table/bloom-filter.ts';
 import { parseProperties, tableChecksum } from '../../src/table/properties.ts';
 import { HUDI_FIXTURES, extractFixture } from '../support/hudi-fixtures.ts';
@@ -17,15 +17,16 @@ describe('the layout of a table Tidemark writes', () => {
   let tm: Tidemark;
   let base: string;
   let instants: string[];
+  useEngine('layout', (e) => {
+    tm = e.tm;
+    base = path.join(e.dir, 'orders');
+  });
   beforeAll(async () => {
-    tm = await Tidemark.open();
-    base = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-layout-')), 'orders');
     const create = { name: 'orders', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'], hiveStylePartitioning: true };
     const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1, dt: '2024-01-01', v: 'a' }, { id: 2, ts: 1, dt: '2024-01-02', v: 'b' }] }, { create });
     const second = await tm.upsert(base, { rows: [{ id: 1, ts: 2, dt: '2024-01-01', v: 'a2' }, { id: 3, ts: 2, dt: '2024-01-01', v: 'c' }] });
     instants = [first.instant!, second.instant!];
   });
-  afterAll(() => tm.close());
 
   it('hoodie.properties has the keys Spark writes, checksum last and valid', () => {
     const text = fs.readFileSync(path.join(base, '.hoodie/hoodie.properties'), 'latin1');

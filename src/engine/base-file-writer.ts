@@ -94,14 +94,14 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const rels = groups.map((g, i) => (g.partitionPath === '' ? args.fileNames[i]! : `${g.partitionPath}/${args.fileNames[i]!}`));
   const oldFiles = new Map(groups.filter((g) => g.previous !== undefined).map((g) => [g.index, path.join(basePath, g.previous!.path)]));
   // What the COPYs need to know of the stored files is read at once, off each other's path.
-  const jobs = copyJobs(args, oldFiles);
-  for (const job of jobs) job.columns.catch(() => {}); // awaited by copyFiles; no unhandled rejection meanwhile
+  const cut = copyJobs(args, oldFiles);
+  for (const job of cut.jobs) job.columns.catch(() => {}); // awaited by copyFiles; no unhandled rejection meanwhile
   const stored = await storedRows(duck, [...oldFiles.values()]);
   // Per file group: the stored file's row count, after which its inserts are numbered (seqno).
   const bases = new Map(groups.map((g) => [g.index, oldFiles.has(g.index) ? stored.get(oldFiles.get(g.index)!)! : 0]));
   // A COPY per file group writes its group's values as constants; one over many groups joins them.
   const groupTable = `${prefix}groups`;
-  if (groups.length > WRITER_LIMITS.separateCopiesUpTo) {
+  if (!cut.separate) {
     const values = groups.map((g, i) => {
       const old = oldFiles.get(g.index);
       return `(${g.index}, ${sqlString(g.partitionPath)}, ${sqlString(args.fileNames[i]!)}, ${i}, ${old === undefined ? 'NULL' : sqlString(old)}, ${bases.get(g.index)!})`;
@@ -118,7 +118,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   const hashing = keysOfNewRecords(args, oldFiles, ready);
   hashing.catch(() => ready());
   const fewInserts = plan.inserted < CONCURRENT_KEYS_BELOW;
-  const copying = (fewInserts ? Promise.resolve() : keysReady).then(() => copyFiles(args, groupTable, bases, jobs));
+  const copying = (fewInserts ? Promise.resolve() : keysReady).then(() => copyFiles(args, groupTable, bases, cut));
   // Both must finish before anything is dropped or removed, even when one fails.
   const [copied, hashed] = await Promise.allSettled([copying, hashing]);
   if (copied.status === 'rejected') throw copied.reason;
@@ -195,24 +195,32 @@ interface CopyJob {
   readonly columns: Promise<Set<string>>;
 }
 
+/** The commit cut into COPYs: one plain COPY per file group (`separate`), or partitioned chunks. */
+interface CopyCut {
+  readonly separate: boolean;
+  readonly jobs: ReadonlyArray<CopyJob>;
+}
+
 /** How the commit is cut into COPYs (see WRITER_LIMITS); starts reading each one's stored columns. */
-function copyJobs(args: BaseFilesArgs, oldFiles: ReadonlyMap<number, string>): CopyJob[] {
+function copyJobs(args: BaseFilesArgs, oldFiles: ReadonlyMap<number, string>): CopyCut {
   const all = args.plan.groups;
+  const separate = all.length <= WRITER_LIMITS.separateCopiesUpTo;
   const cuts: Array<ReadonlyArray<TargetGroup>> = [];
-  if (all.length <= WRITER_LIMITS.separateCopiesUpTo) for (const g of all) cuts.push([g]);
+  if (separate) for (const g of all) cuts.push([g]);
   else for (let at = 0; at < all.length; at += WRITER_LIMITS.groupsPerCopy) cuts.push(all.slice(at, at + WRITER_LIMITS.groupsPerCopy));
-  return cuts.map((groups) => {
+  const jobs = cuts.map((groups) => {
     const old = groups.flatMap((g) => (oldFiles.has(g.index) ? [oldFiles.get(g.index)!] : []));
     return { groups, old, columns: storedColumns(args, old) };
   });
+  return { separate, jobs };
 }
 
 /** Writes the files into the scratch directory; returns them by file group. */
-async function copyFiles(args: BaseFilesArgs, groupTable: string, bases: ReadonlyMap<number, number>, jobs: ReadonlyArray<CopyJob>): Promise<Map<number, Written>> {
+async function copyFiles(args: BaseFilesArgs, groupTable: string, bases: ReadonlyMap<number, number>, { separate, jobs }: CopyCut): Promise<Map<number, Written>> {
   const { duck, plan } = args;
   const written = new Map<number, Written>();
   const stat = (s: Record<string, unknown>): Written => ({ file: String(s.filename), rows: Number(s.count), size: Number(s.file_size_bytes), footerLength: Number(s.footer_size_bytes) });
-  if (plan.groups.length <= WRITER_LIMITS.separateCopiesUpTo) {
+  if (separate) {
     await Promise.all(
       jobs.map(async ({ groups: [g], old, columns }) => {
         const select = rowsSql(args, groupTable, bases, [g!], old, await columns);

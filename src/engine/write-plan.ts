@@ -158,17 +158,15 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     const touched = new Set(profile.partitions.map((p) => p.partitionPath));
     const candidates = slices.filter((s) => touched.has(s.partitionPath));
     for (const s of candidates) addGroup(s.partitionPath, s.fileId, s.baseFile);
+    const files = candidates.map((s) => path.join(args.state!.basePath, s.baseFile.path)); // index = `__tm_fg`
     // JavaScript is idle while DuckDB classifies: the candidates' footers (their bloom filters, which
     // an upsert's rewrite extends; ~1 MB each, so for a bounded number of files) are read meanwhile.
     // A footer that cannot be read only means a rebuild (reading the file for the rewrite reports it).
-    if (operation === 'upsert' && candidates.length <= PREFETCHED_FOOTERS) {
-      for (const s of candidates) {
-        const file = path.join(args.state!.basePath, s.baseFile.path);
-        storedKeys.set(file, resumableKeys(args.store, file).catch(() => undefined));
-      }
+    if (operation === 'upsert' && files.length <= PREFETCHED_FOOTERS) {
+      for (const file of files) storedKeys.set(file, resumableKeys(args.store, file).catch(() => undefined));
     }
     changes = `${prefix}changes`;
-    const files = await classify(duck, args, source, changes, candidates, ord);
+    await classify(duck, args, source, changes, candidates, files, ord);
     // The ordering value is compared like every other column (it is one, unless the caller left it out).
     const compared = [...new Set([...(args.columns ?? []), ...(config.precombineField === undefined ? [] : [config.precombineField])])];
     unchanged = args.dropUnchanged && candidates.length > 0 ? await markUnchanged(duck, changes, source, prefix, files, compared) : 0;
@@ -258,12 +256,19 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
  * Upserts and deletes: reads only record key, ordering value and row position of the candidate
  * files' rows whose key is in the batch, and classifies every batch record against them into
  * `changes`, which holds keys and positions only (the records' columns stay in the batch, joined
- * back by `__tm_row`: copying them costs more than reading them again). Returns the candidate files'
+ * back by `__tm_row`: copying them costs more than reading them again). `files` are the candidates'
  * absolute paths (index = `__tm_fg`).
  */
-async function classify(duck: DuckSession, args: PlanArgs, source: string, changes: string, candidates: ReadonlyArray<FileSlice>, ord: string | undefined): Promise<string[]> {
+async function classify(
+  duck: DuckSession,
+  args: PlanArgs,
+  source: string,
+  changes: string,
+  candidates: ReadonlyArray<FileSlice>,
+  files: ReadonlyArray<string>,
+  ord: string | undefined,
+): Promise<void> {
   const { operation } = args;
-  const files = candidates.map((s) => path.join(args.state!.basePath, s.baseFile.path));
   // Stored and incoming records meet on the record key, or on the integer key column that renders it.
   const intKey = integerKeyColumn(args.config, args.schema);
   const [storedKey, incomingKey] = intKey === undefined ? ['e._hoodie_record_key', '__tm_rk'] : [`e.${sqlIdent(intKey)}`, sqlIdent(intKey)];
@@ -285,7 +290,6 @@ async function classify(duck: DuckSession, args: PlanArgs, source: string, chang
   await duck.run(`CREATE TABLE ${changes} AS
     SELECT d.__tm_row, d.__tm_rk, d.__tm_pp, e.fg AS __tm_fg, e.pos AS __tm_pos, ${kind} AS __tm_kind
     FROM ${source} d LEFT JOIN ${existing} e ON e.rk = d.${incomingKey} AND e.pp = d.__tm_pp`);
-  return files;
 }
 
 /** Every live file group, by partition: what an overwrite of the whole table replaces. */

@@ -21,7 +21,7 @@ import type { FileStore } from '../storage/file-store.ts';
 import { type FooterKeyValue, setParquetKeyValues } from '../storage/parquet-footer.ts';
 import { type Field, type Schema, duckdbTypeSql } from '../table/schema.ts';
 import type { CompressionCodec } from '../table/table-config.ts';
-import { type FileKeys, collectKeys, emptyKeys, footerEntries, keysOfFiles, resumableKeys } from './footer-keys.ts';
+import { type FileKeys, type StoredFooter, collectKeys, emptyKeys, footerEntries, keysOfFiles, readStoredFooter } from './footer-keys.ts';
 import type { TargetGroup, WritePlan } from './write-plan.ts';
 
 /** What the file writer reports back for the commit's write stats. */
@@ -62,9 +62,12 @@ export interface BaseFilesArgs {
  * 16k rows: DuckDB compresses a partitioned COPY's row groups in parallel as they fill, but one
  * smaller than ROW_GROUP_SIZE only at the end, one after the other; with a file group's 60-120k rows
  * in one row group, a 30-file commit wrote 1.5x slower (scans of the smaller row groups cost ~15% more).
+ * No Parquet-native bloom filters (DuckDB writes one per dictionary-encoded column by default): Hudi's
+ * key index is the DYNAMIC_V0 filter in the footer, parquet-mr (Spark's writer) writes none unless
+ * asked, and building them took ~8% of a rewrite's CPU.
  */
 function parquetOptions(codec: CompressionCodec): string {
-  return `FORMAT parquet, COMPRESSION ${codec}${codec === 'zstd' ? ', COMPRESSION_LEVEL -3' : ''}, ROW_GROUP_SIZE 16384`;
+  return `FORMAT parquet, COMPRESSION ${codec}${codec === 'zstd' ? ', COMPRESSION_LEVEL -3' : ''}, ROW_GROUP_SIZE 16384, WRITE_BLOOM_FILTER false`;
 }
 /**
  * How commits are cut into COPY statements. `separateCopiesUpTo`: up to this many files, each is
@@ -96,7 +99,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   // What the COPYs need to know of the stored files is read at once, off each other's path.
   const cut = copyJobs(args, oldFiles);
   for (const job of cut.jobs) job.columns.catch(() => {}); // awaited by copyFiles; no unhandled rejection meanwhile
-  const stored = await storedRows(duck, [...oldFiles.values()]);
+  const stored = await storedRows(duck, args.plan.storedFooters, [...oldFiles.values()]);
   // Per file group: the stored file's row count, after which its inserts are numbered (seqno).
   const bases = new Map(groups.map((g) => [g.index, oldFiles.has(g.index) ? stored.get(oldFiles.get(g.index)!)! : 0]));
   // A COPY per file group writes its group's values as constants; one over many groups joins them.
@@ -165,7 +168,8 @@ async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<numbe
       .filter((g) => g.previous !== undefined && g.deletes === 0)
       .map((g) => {
         const file = oldFiles.get(g.index)!;
-        return [g.index, args.plan.storedKeys.get(file) ?? resumableKeys(args.store, file).catch(() => undefined)] as const;
+        const footer = args.plan.storedFooters.get(file) ?? readStoredFooter(args.store, file).catch(() => undefined);
+        return [g.index, footer.then((f) => f?.keys)] as const;
       }),
   );
   const start = async (g: number): Promise<FileKeys> => (await resumers.get(g))?.() ?? emptyKeys();
@@ -250,9 +254,21 @@ async function copyFiles(args: BaseFilesArgs, groupTable: string, bases: Readonl
   return written;
 }
 
-/** Row counts of the stored files (from their footers, which DuckDB caches). */
-async function storedRows(duck: DuckSession, files: ReadonlyArray<string>): Promise<Map<string, number>> {
+/**
+ * The footers the plan read of these stored files, when it read every one of them and each was
+ * readable; undefined otherwise (DuckDB is asked instead, and reports what is wrong with a file).
+ */
+async function prefetched(footers: ReadonlyMap<string, Promise<StoredFooter | undefined>>, files: ReadonlyArray<string>): Promise<StoredFooter[] | undefined> {
+  if (!files.every((f) => footers.has(f))) return undefined;
+  const read = await Promise.all(files.map((f) => footers.get(f)!));
+  return read.every((f) => f !== undefined) ? (read as StoredFooter[]) : undefined;
+}
+
+/** Row counts of the stored files (from their footers: the plan's, or DuckDB's cached ones). */
+async function storedRows(duck: DuckSession, footers: ReadonlyMap<string, Promise<StoredFooter | undefined>>, files: ReadonlyArray<string>): Promise<Map<string, number>> {
   if (files.length === 0) return new Map();
+  const known = await prefetched(footers, files);
+  if (known !== undefined) return new Map(files.map((f, i) => [f, known[i]!.rows]));
   let rows: Record<string, unknown>[];
   try {
     rows = await duck.rows(`SELECT file_name AS f, num_rows AS n FROM parquet_file_metadata(${sqlStringList(files)})`);
@@ -265,6 +281,8 @@ async function storedRows(duck: DuckSession, files: ReadonlyArray<string>): Prom
 /** The columns the rewritten files hold (between them). */
 async function storedColumns(args: BaseFilesArgs, oldFiles: ReadonlyArray<string>): Promise<Set<string>> {
   if (oldFiles.length === 0) return new Set();
+  const known = await prefetched(args.plan.storedFooters, oldFiles);
+  if (known !== undefined) return new Set(known.flatMap((f) => f.columns));
   try {
     return new Set((await args.duck.describe(`SELECT * FROM ${storedSql(oldFiles)}`)).names);
   } catch (error) {

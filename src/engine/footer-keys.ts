@@ -14,7 +14,7 @@ import { TableFormatError } from '../errors.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { sqlStringList } from '../storage/duckdb/sql.ts';
 import type { FileStore } from '../storage/file-store.ts';
-import { type FooterKeyValue, footerKeyValues, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
+import { type FooterKeyValue, footerColumnNames, footerKeyValues, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
 import { BLOOM_TYPE_CODE, DynamicBloomFilter } from '../table/bloom-filter.ts';
 
 /** The bloom filter and key range of one file being written. */
@@ -171,21 +171,36 @@ export function emptyKeys(): FileKeys {
   return { filter: DynamicBloomFilter.create(), min: undefined, max: undefined };
 }
 
-/**
- * The stored keys' state of a base file that is rewritten without losing a key: its filter resumed
- * and its min/max, when the footer allows it exactly; undefined when the file must be rebuilt.
- */
-export async function resumableKeys(store: FileStore, file: string): Promise<(() => FileKeys) | undefined> {
+/** What the footer of a stored base file that a commit rewrites says. */
+export interface StoredFooter {
+  readonly rows: number;
+  /** Its top-level column names. */
+  readonly columns: ReadonlyArray<string>;
+  /**
+   * The stored keys' state (its filter resumed, its min/max; a fresh state on each call) when the
+   * footer allows it exactly; undefined when the file's keys must be rebuilt.
+   */
+  readonly keys: (() => FileKeys) | undefined;
+}
+
+/** Reads a stored base file's footer; undefined when it is not a readable Parquet footer. */
+export async function readStoredFooter(store: FileStore, file: string): Promise<StoredFooter | undefined> {
   let entries: FooterKeyValue[];
   let rows: number;
+  let columns: string[];
   try {
     const { meta } = await readParquetFooter(store, file);
     entries = footerKeyValues(meta);
     rows = footerNumRows(meta);
+    columns = footerColumnNames(meta);
   } catch (error) {
     if (error instanceof TableFormatError) return undefined;
     throw error;
   }
+  return { rows, columns, keys: resumable(entries, rows) };
+}
+
+function resumable(entries: ReadonlyArray<FooterKeyValue>, rows: number): (() => FileKeys) | undefined {
   const kv = new Map(entries.map((e) => [e.key, e.value]));
   const bloom = kv.get('org.apache.hudi.bloomfilter');
   const [min, max] = [kv.get('hoodie_min_record_key'), kv.get('hoodie_max_record_key')];

@@ -18,7 +18,7 @@ import { type TableState, visibleSlices } from './table-state.ts';
 import path from 'node:path';
 import { emptyRecord } from '../util/record.ts';
 import type { FileStore } from '../storage/file-store.ts';
-import { type FileKeys, resumableKeys } from './footer-keys.ts';
+import { type StoredFooter, readStoredFooter } from './footer-keys.ts';
 
 export const WRITE_OPERATIONS = ['upsert', 'insert', 'bulk_insert', 'delete', 'insert_overwrite_table'] as const;
 export type WriteOperation = (typeof WRITE_OPERATIONS)[number];
@@ -70,10 +70,11 @@ export interface WritePlan extends RecordCounts {
   /** The same records' `__tm_row`, `__tm_rk`, `__tm_pp` and `__tm_fg` only. */
   readonly insertKeys: string;
   /**
-   * The stored keys (bloom filter, min/max) of the files a lookup read, by absolute path, being
-   * read from their footers while DuckDB classified (see `resumableKeys`; undefined: rebuild).
+   * The footers (rows, columns, stored keys: bloom filter and min/max) of the files a lookup read,
+   * by absolute path, being read while DuckDB classified (see `readStoredFooter`; undefined: not
+   * readable, so the writer asks DuckDB and rebuilds the keys).
    */
-  readonly storedKeys: ReadonlyMap<string, Promise<(() => FileKeys) | undefined>>;
+  readonly storedFooters: ReadonlyMap<string, Promise<StoredFooter | undefined>>;
 }
 
 interface PlanArgs {
@@ -153,7 +154,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   let insertRows: string;
   let insertKeyRows: string;
   let unchanged = 0;
-  const storedKeys = new Map<string, Promise<(() => FileKeys) | undefined>>();
+  const storedFooters = new Map<string, Promise<StoredFooter | undefined>>();
   if (operation === 'upsert' || operation === 'delete') {
     const touched = new Set(profile.partitions.map((p) => p.partitionPath));
     const candidates = slices.filter((s) => touched.has(s.partitionPath));
@@ -163,7 +164,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     // an upsert's rewrite extends; ~1 MB each, so for a bounded number of files) are read meanwhile.
     // A footer that cannot be read only means a rebuild (reading the file for the rewrite reports it).
     if (operation === 'upsert' && files.length <= PREFETCHED_FOOTERS) {
-      for (const file of files) storedKeys.set(file, resumableKeys(args.store, file).catch(() => undefined));
+      for (const file of files) storedFooters.set(file, readStoredFooter(args.store, file).catch(() => undefined));
     }
     changes = `${prefix}changes`;
     await classify(duck, args, source, changes, candidates, files, ord);
@@ -248,7 +249,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     batch: source,
     inserts,
     insertKeys,
-    storedKeys,
+    storedFooters,
   };
 }
 

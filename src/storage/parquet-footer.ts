@@ -15,6 +15,7 @@ import type { FileStore } from './file-store.ts';
 const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 const KV_FIELD = 5;
 const NUM_ROWS_FIELD = 3;
+const SCHEMA_FIELD = 2;
 
 // Compact protocol type codes.
 const T = { STOP: 0, TRUE: 1, FALSE: 2, BYTE: 3, I16: 4, I32: 5, I64: 6, DOUBLE: 7, BINARY: 8, LIST: 9, SET: 10, MAP: 11, STRUCT: 12, UUID: 13 } as const;
@@ -283,6 +284,46 @@ function encodeStruct(fields: ReadonlyArray<RawField>): Uint8Array {
 export function footerKeyValues(meta: Uint8Array): FooterKeyValue[] {
   const field = readStructFields(meta).find((f) => f.id === KV_FIELD);
   return field === undefined ? [] : decodeKeyValues(field.value);
+}
+
+/**
+ * The top-level column names of a `FileMetaData` (its `schema`, field 2: a depth-first list of
+ * SchemaElement{4: name, 5: num_children} whose first element is the root), in file order.
+ */
+export function footerColumnNames(meta: Uint8Array): string[] {
+  const field = readStructFields(meta).find((f) => f.id === SCHEMA_FIELD);
+  if (field === undefined || field.type !== T.LIST) throw new TableFormatError('malformed Parquet footer: no schema');
+  const r = new Reader(field.value);
+  const { size, type } = r.listHeader();
+  if (type !== T.STRUCT || size === 0) throw new TableFormatError('malformed Parquet footer: the schema is not a list of elements');
+  const elements: Array<{ name: string; children: number }> = [];
+  for (let i = 0; i < size; i++) {
+    let name: string | undefined;
+    let children = 0;
+    let last = 0;
+    for (let h = r.fieldHeader(last); h !== undefined; h = r.fieldHeader(last)) {
+      if (h.id === 4 && h.type === T.BINARY) name = fromUtf8.decode(r.binary());
+      else if (h.id === 5 && h.type === T.I32) children = r.zigzag();
+      else r.skipValue(h.type);
+      last = h.id;
+    }
+    if (name === undefined || children < 0) throw new TableFormatError(`malformed Parquet footer: schema element ${i} has no name or a negative child count`);
+    elements.push({ name, children });
+  }
+  // The root's children are the columns; each one's own descendants follow it and are skipped.
+  const names: string[] = [];
+  let at = 1;
+  const skipTree = (): void => {
+    const e = elements[at++];
+    if (e === undefined) throw new TableFormatError('malformed Parquet footer: the schema ends inside a group');
+    for (let c = 0; c < e.children; c++) skipTree();
+  };
+  for (let c = 0; c < elements[0]!.children; c++) {
+    names.push(elements[at]?.name ?? '');
+    skipTree();
+  }
+  if (at !== elements.length) throw new TableFormatError(`malformed Parquet footer: ${elements.length - at} schema elements outside the root`);
+  return names;
 }
 
 /** `num_rows` of a `FileMetaData`. */

@@ -3,7 +3,8 @@
  * groups, one COPY per file for few; footer filters extended or rebuilt; keys hashed from blobs or,
  * with a NUL byte, from strings), holds Hudi's footer keys for exactly its rows: min/max record key
  * in Java's (UTF-16) order, a DYNAMIC_V0 bloom filter that admits every key and counts every row,
- * unique commit seqnos, its own file name and partition path in every row, snappy pages (the default codec).
+ * unique commit seqnos, its own file name and partition path in every row, snappy pages (the default codec),
+ * and no Parquet-native bloom filters.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,6 +52,9 @@ describe('files written by a commit', () => {
       }
       const codecs = await tm.duck.rows(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
       if (keys.length > 0) expect(codecs.map((c) => c.compression)).toEqual(['SNAPPY']);
+      // Hudi's filter is the footer's; no column chunk carries a Parquet-native bloom filter (as parquet-mr's default).
+      const native = await tm.duck.rows(`SELECT count(*) AS n FROM parquet_metadata('${file}') WHERE bloom_filter_offset IS NOT NULL`);
+      expect(Number(native[0]!.n), file).toBe(0);
     }
     return slices.length;
   }

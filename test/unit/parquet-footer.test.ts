@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckSession } from '../../src/storage/duckdb/session.ts';
 import { LocalFileStore } from '../../src/storage/local-file-store.ts';
 import {
+  footerColumnNames,
   footerKeyValues,
   footerNumRows,
   readParquetFooter,
@@ -71,8 +72,17 @@ describe('Parquet footer key/value metadata', () => {
       const { meta } = await readParquetFooter(store, file);
       const count = await duck.rows(`SELECT count(*) AS n FROM read_parquet('${file}')`);
       expect(footerNumRows(meta)).toBe(Number(count[0]!.n));
+      expect(footerColumnNames(meta)).toEqual((await duck.describe(`SELECT * FROM read_parquet('${file}')`)).names);
     });
   }
+
+  it('reads the top-level column names past nested groups (lists, structs, maps)', async () => {
+    const file = path.join(dir, 'nested.parquet');
+    await duck.run(`COPY (SELECT 1 AS a, [[1, 2]] AS ll, {'x': {'y': [1], 'z': 'q'}, 'w': 2} AS st, MAP {'k': [1]} AS m, 'é' AS "naïve col") TO '${file}' (FORMAT parquet)`);
+    const { meta } = await readParquetFooter(store, file);
+    expect(footerColumnNames(meta)).toEqual(['a', 'll', 'st', 'm', 'naïve col']);
+    expect(footerColumnNames(meta)).toEqual((await duck.describe(`SELECT * FROM read_parquet('${file}')`)).names);
+  });
 
   it('the new entries follow the existing ones; a key given twice keeps its place', () => {
     const meta = reencodeFooter(withFooterKeyValues(new Uint8Array([0x15, 0x02, 0x00]), [{ key: 'a', value: '1' }, { key: 'b', value: undefined }]));
@@ -100,6 +110,7 @@ describe('Parquet footer key/value metadata', () => {
     for (const file of files) {
       const { meta } = await readParquetFooter(store, file);
       expect(Buffer.from(reencodeFooter(meta)).equals(Buffer.from(meta)), file).toBe(true);
+      expect(footerColumnNames(meta), file).toEqual((await duck.describe(`SELECT * FROM read_parquet('${file}')`)).names);
       const ours = Object.fromEntries(footerKeyValues(meta).map((e) => [e.key, e.value]));
       expect(ours).toEqual(await kvOf(file));
       expect(ours['hoodie_bloom_filter_type_code']).toBe('DYNAMIC_V0');

@@ -88,7 +88,7 @@ export async function incomingSchema(
   staged: StagedInput,
   ctx: BatchContext,
 ): Promise<{ schema: Schema; hasDeleteMarker: boolean; duckTypes: ReadonlyMap<string, string> }> {
-  const cols = await duck.describe(`SELECT * FROM ${staged.relation}`);
+  const cols = staged.columns ?? (await duck.describe(`SELECT * FROM ${staged.relation}`));
   const names: string[] = [];
   const types: Array<Columns['types'][number]> = [];
   let hasDeleteMarker = false;
@@ -120,6 +120,8 @@ export interface BatchProfile {
   readonly rows: number;
   /** False only when no partition holds a record key twice (so precombining has nothing to do). */
   readonly mayHaveDuplicates: boolean;
+  /** The conformed batch: a query (parenthesized) to read it from, not a copy. */
+  readonly relation: string;
 }
 
 // Kinds whose values never render as an empty string: only NULL is a missing key.
@@ -136,8 +138,10 @@ function castSql(column: string, from: string, to: string): string {
 }
 
 /**
- * Creates the view `target` over `staged`: columns cast to `schema` (those absent as NULL), plus
- * `__tm_rk`, `__tm_pp`, `__tm_del` and `__tm_row` (input order). Nothing is copied. One aggregate
+ * The conformed batch over `staged` (`profile.relation`, a query): columns cast to `schema` (those
+ * absent as NULL), plus `__tm_rk`, `__tm_pp`, `__tm_del` and `__tm_row` (input order). Nothing is
+ * copied, and no view is created (a partition map needing URL-encoding is the table `target_pp`,
+ * dropped with the write's other scratch tables). One aggregate
  * checks every row (casts that can fail, null keys, null ordering values) and counts rows per
  * partition; a second counts distinct keys, to tell whether precombining can be skipped.
  */
@@ -169,13 +173,11 @@ export async function conformBatch(
   const del = args.forceDelete ? 'true' : args.hasDeleteMarker ? `coalesce(CAST(${sqlIdent(DELETE_MARKER)} AS BOOLEAN), false)` : 'false';
   const values = partitionValueSql(config, types);
   const valueCols = values.map((_, i) => `__tm_pv${i}`);
-  const conformed = `${target}_c`;
-  await duck.run(`CREATE VIEW ${conformed} AS
-    SELECT *, ${recordKeySql(config, types)} AS __tm_rk${values.map((v, i) => `, ${v} AS ${valueCols[i]}`).join('')}
-    FROM (SELECT ${cast}, ${del} AS __tm_del, ${staged.row} AS __tm_row FROM ${staged.relation})`);
+  const conformed = `(SELECT *, ${recordKeySql(config, types)} AS __tm_rk${values.map((v, i) => `, ${v} AS ${valueCols[i]}`).join('')}
+    FROM (SELECT ${cast}, ${del} AS __tm_del, ${staged.row} AS __tm_row FROM ${staged.relation}))`;
 
   // Per partition value: rows, deletes, key problems, ordering problems, and a cast of every column
-  // whose input type differs (the only casts that can fail; the view is lazy).
+  // whose input type differs (the only casts that can fail; the relation is lazy).
   const problems: Array<{ sql: string; what: string }> = config.recordKeyFields.map((field) => {
     const col = sqlIdent(field);
     const kind = types.get(field)?.kind ?? 'string';
@@ -212,7 +214,7 @@ interface ProfileArgs {
   readonly problems: ReadonlyArray<{ what: string; sql: string }>;
 }
 
-/** Runs the checks' aggregate, raises for bad rows, creates the conformed view and profiles the batch. */
+/** Runs the checks' aggregate, raises for bad rows, and profiles the batch (with its conformed relation). */
 async function checkAndProfile(duck: DuckSession, a: ProfileArgs, distinct: Promise<number>): Promise<BatchProfile> {
   const { config, conformed, target, staged, schema, present, ctx, valueCols, checks, problems } = a;
   let rows: Record<string, unknown>[];
@@ -233,18 +235,19 @@ async function checkAndProfile(duck: DuckSession, a: ProfileArgs, distinct: Prom
   const tuples = rows.map((r) => valueCols.map((c) => (r[c] === null || r[c] === undefined ? null : String(r[c]))));
   const paths = tuples.map((t) => partitionPathOf(config.partitionFields, t, options));
   const plain = tuples.every((t, i) => partitionPathOf(config.partitionFields, t, { ...options, urlEncode: false }) === paths[i]);
+  let relation: string;
   if (plain || valueCols.length === 0) {
-    await duck.run(`CREATE VIEW ${target} AS SELECT * EXCLUDE (${['__tm_rk', ...valueCols].join(', ')}), __tm_rk, ${plainPartitionPathSql(config, valueCols)} AS __tm_pp FROM ${conformed}`);
+    relation = `(SELECT * EXCLUDE (${['__tm_rk', ...valueCols].join(', ')}), __tm_rk, ${plainPartitionPathSql(config, valueCols)} AS __tm_pp FROM ${conformed})`;
   } else {
     // NULL values join as '' (a rendered value is never empty: nullif).
     const map = tuples.map((t, i) => `(${[...t.map((v) => sqlString(v ?? '')), sqlString(paths[i]!)].join(', ')})`).join(', ');
     await duck.run(`CREATE TABLE ${target}_pp AS SELECT * FROM (VALUES ${map}) m(${[...valueCols, 'pp'].join(', ')})`);
     const on = valueCols.map((c) => `coalesce(c.${c}, '') = m.${c}`).join(' AND ');
-    await duck.run(`CREATE VIEW ${target} AS SELECT c.* EXCLUDE (${['__tm_rk', ...valueCols].join(', ')}), c.__tm_rk, m.pp AS __tm_pp FROM ${conformed} c JOIN ${target}_pp m ON ${on}`);
+    relation = `(SELECT c.* EXCLUDE (${['__tm_rk', ...valueCols].join(', ')}), c.__tm_rk, m.pp AS __tm_pp FROM ${conformed} c JOIN ${target}_pp m ON ${on})`;
   }
   const partitions = rows.map((r, i) => ({ partitionPath: paths[i]!, rows: Number(r.n), deletes: Number(r.dels) }));
   const total = partitions.reduce((n, p) => n + p.rows, 0);
-  return { partitions, rows: total, mayHaveDuplicates: total > 1 && (await distinct) < total };
+  return { partitions, rows: total, mayHaveDuplicates: total > 1 && (await distinct) < total, relation };
 }
 
 /**

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, InvalidInputError, messageOf } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
-import type { DuckSession } from '../storage/duckdb/session.ts';
+import type { Columns, DuckSession } from '../storage/duckdb/session.ts';
 import { sqlString } from '../storage/duckdb/sql.ts';
 
 export const INPUT_FORMATS = ['parquet', 'csv', 'json'] as const;
@@ -77,10 +77,14 @@ async function checkJsonArrayClosed(store: FileStore, file: string, table: strin
 /** The column of a staged Parquet view that holds the input row number (a table uses `rowid`). */
 export const SOURCE_ROW = '__tm_src_row';
 
-/** A staged batch: a relation (table or view) and the SQL expression of its input row number. */
+/**
+ * A staged batch: a relation (a table's name, or a parenthesized query over a Parquet file) and the
+ * SQL expression of its input row number; `columns` when staging already described it.
+ */
 export interface StagedInput {
   readonly relation: string;
   readonly row: string;
+  readonly columns?: Columns;
 }
 
 /**
@@ -97,7 +101,7 @@ async function isBlank(store: FileStore, file: string, format: InputFormat): Pro
 }
 
 /**
- * Stages `input` as `target`: a view over a Parquet file, else a new in-memory table. Returns
+ * Stages `input`: a Parquet file is read in place, anything else copied into the new in-memory table `target`. Returns
  * undefined for a batch with neither rows nor columns (an empty array of rows, a blank CSV or JSON
  * file, `[]`). Raises `InvalidInputError` naming the file and `table` when the input is missing or
  * cannot be parsed (a 0-byte Parquet file is not Parquet: even an empty one has a footer).
@@ -136,8 +140,8 @@ export async function stageInput(
     if (format !== 'parquet' && (await isBlank(store, input.file, format))) return undefined;
     if (format === 'json') await checkJsonArrayClosed(store, input.file, table);
     if (format === 'parquet') {
-      const view = await parquetView(duck, input.file, target);
-      if (view !== undefined) return view;
+      const read = await parquetRelation(duck, input.file);
+      if (read !== undefined) return read;
     }
     return from(readFilesSql([input.file], format), `input file ${input.file} as ${format}`);
   }
@@ -155,17 +159,17 @@ export async function stageInput(
 }
 
 /**
- * A view over a Parquet file with its row number as `SOURCE_ROW`; undefined when DuckDB cannot
- * number the rows (the file has its own `file_row_number` column) or cannot open the file, so the
- * caller stages a copy (and reports the error) instead.
+ * A query over a Parquet file with its row number as `SOURCE_ROW` (read in place: no copy, and no
+ * view to create and drop); undefined when DuckDB cannot number the rows (the file has its own
+ * `file_row_number` column) or cannot open the file, so the caller stages a copy (and reports the
+ * error) instead.
  */
-async function parquetView(duck: DuckSession, file: string, target: string): Promise<StagedInput | undefined> {
+async function parquetRelation(duck: DuckSession, file: string): Promise<StagedInput | undefined> {
+  const relation = `(SELECT * EXCLUDE (file_row_number), file_row_number AS ${SOURCE_ROW}
+      FROM read_parquet(${sqlString(file)}, hive_partitioning = false, file_row_number = true))`;
   try {
-    await duck.run(`CREATE VIEW ${target} AS SELECT * EXCLUDE (file_row_number), file_row_number AS ${SOURCE_ROW}
-      FROM read_parquet(${sqlString(file)}, hive_partitioning = false, file_row_number = true)`);
-    return { relation: target, row: SOURCE_ROW };
+    return { relation, row: SOURCE_ROW, columns: await duck.describe(`SELECT * FROM ${relation}`) };
   } catch {
-    await duck.run(`DROP VIEW IF EXISTS ${target}`);
     return undefined;
   }
 }

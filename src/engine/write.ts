@@ -219,7 +219,7 @@ async function stageAndCommit(
     state,
     config,
     operation: options.operation,
-    batch: `${prefix}batch`,
+    batch: profile.relation,
     profile,
     prefix,
     dropUnchanged: options.dropUnchanged ?? false,

@@ -35,11 +35,12 @@ export function decodeBase64(text: string, what: string): Uint8Array {
   if (end % 4 === 1 || (end < text.length && text.length % 4 !== 0)) {
     throw new TableFormatError(`${what}: base64 text has an impossible length (${text.length})`);
   }
-  // Node's decoder skips characters it does not know: its result counts only when it encodes back
-  // to exactly the text (canonical padded base64, what Hudi writes); anything else is decoded here.
+  // Node's decoder skips characters it does not know (a shorter result) and also takes base64url's
+  // '-' and '_': its result counts only at the exact length and without those two (a check far
+  // cheaper than encoding back); anything else is decoded, or refused, here.
   if (NativeBuffer !== undefined) {
     const bytes = NativeBuffer.from(text, 'base64');
-    if (encodeBase64(bytes) === text) return bytes;
+    if (bytes.length === Math.floor((end * 3) / 4) && text.indexOf('-') < 0 && text.indexOf('_') < 0) return bytes;
   }
   const out = new Uint8Array(Math.floor((end * 3) / 4));
   for (let i = 0, acc = 0, bits = 0, o = 0; i < end; i++) {

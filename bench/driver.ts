@@ -74,62 +74,103 @@ export function runSpec(data: DataSet): RunSpec {
 }
 
 /**
- * Full mode: load, the three upserts, snapshot_read, point_lookup, point_lookup_pruned, correctness.
- * Scale mode (`data.steps` has only upsert_skewed): load, upsert_skewed, correctness of the snapshot.
- * Returns whether correctness passed.
+ * One peer's run as phases, each timing one step (the lookups are one phase: point_lookup and
+ * point_lookup_pruned are measured id by id, side by side), and `finish`, which emits and returns
+ * correctness. A phase that throws records the error and every later phase is skipped. Full mode:
+ * load, the three upserts, snapshot_read, the lookups. Scale mode (`data.steps` has only
+ * upsert_skewed): load, upsert_skewed, the snapshot (for correctness, untimed).
  */
-export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): Promise<boolean> {
+export function peerPhases(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): { phases: Array<() => Promise<void>>; finish: () => boolean } {
   const full = data.steps.length === 3;
   const out = (r: { step: string; rows: number | null; seconds: number | null; bytes_on_disk: number | null; [extra: string]: unknown }): void => {
     const { step, rows, seconds, bytes_on_disk, ...rest } = r;
     emit({ peer: peer.name, step, rows, seconds, bytes_on_disk, peak_rss_mb: peakRssMb(), ...rest, load_1m: +os.loadavg()[0]!.toFixed(2), ...extra });
   };
   const problems: string[] = [];
-  try {
-    const ld = await sampled(() => peer.load(data.files.base));
-    out({ step: 'load', rows: data.n, seconds: round4(ld.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: ld.stepRssMb, ...ld.value });
-
-    for (const [step, key] of data.steps) {
-      const b = data.batches[key];
-      const up = await sampled(() => peer.upsert(data.files[key]));
-      out({ step, rows: b.n, seconds: round4(up.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: up.stepRssMb, ...up.value });
-      problems.push(...checkCounts(step, up.value, b));
-    }
-
-    const sr = await timeReps(() => peer.snapshot(), full ? READ_REPS : 1);
-    if (full) {
-      out({ step: 'snapshot_read', rows: sr.value.count, seconds: round4(sr.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: sr.stepRssMb, first_s: sr.first_s, min_s: sr.min_s, reps: READ_REPS });
-    }
-    problems.push(...checkSnapshot(sr.value, data));
-
-    if (full) {
-      const lookups: Array<{ id: number; got: number[]; pruned: number[] }> = [];
-      const tl: number[] = [];
-      const tp: number[] = [];
-      let rss = 0;
-      for (const { id, dt } of data.lookups) {
-        const a = await sampled(() => peer.lookup(id));
-        const p = await sampled(() => peer.lookupPruned(id, dt));
-        tl.push(a.seconds);
-        tp.push(p.seconds);
-        rss = Math.max(rss, a.stepRssMb, p.stepRssMb);
-        lookups.push({ id, got: a.value, pruned: p.value });
+  let failed = false;
+  const phase =
+    (fn: () => Promise<void>) =>
+    async (): Promise<void> => {
+      if (failed) return;
+      try {
+        await fn();
+      } catch (error) {
+        failed = true;
+        problems.push(`error: ${String((error as Error)?.stack ?? error).split('\n').slice(0, 4).join(' | ')}`);
       }
-      const note = `median of ${data.lookups.length} ids`;
-      out({ step: 'point_lookup', rows: 1, seconds: round4(median(tl)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tl)), max_s: round4(Math.max(...tl)), note });
-      out({ step: 'point_lookup_pruned', rows: 1, seconds: round4(median(tp)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tp)), max_s: round4(Math.max(...tp)), note: `${note}, partition known` });
-      for (const [i, l] of lookups.entries()) {
-        const { qty: want, dt } = data.lookups[i]!;
-        if (l.got.length !== 1 || l.got[0] !== want) problems.push(`point_lookup id=${l.id}: got qty [${l.got.join(', ')}], want [${want}]`);
-        if (l.pruned.length !== 1 || l.pruned[0] !== want) problems.push(`point_lookup_pruned id=${l.id} (dt ${dt}): got qty [${l.pruned.join(', ')}], want [${want}]`);
+    };
+  const phases = [
+    phase(async () => {
+      const ld = await sampled(() => peer.load(data.files.base));
+      out({ step: 'load', rows: data.n, seconds: round4(ld.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: ld.stepRssMb, ...ld.value });
+    }),
+    ...data.steps.map(([step, key]) =>
+      phase(async () => {
+        const b = data.batches[key];
+        const up = await sampled(() => peer.upsert(data.files[key]));
+        out({ step, rows: b.n, seconds: round4(up.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: up.stepRssMb, ...up.value });
+        problems.push(...checkCounts(step, up.value, b));
+      }),
+    ),
+    phase(async () => {
+      const sr = await timeReps(() => peer.snapshot(), full ? READ_REPS : 1);
+      if (full) {
+        out({ step: 'snapshot_read', rows: sr.value.count, seconds: round4(sr.seconds), bytes_on_disk: duBytes(peer.root), step_rss_mb: sr.stepRssMb, first_s: sr.first_s, min_s: sr.min_s, reps: READ_REPS });
       }
-    }
-  } catch (error) {
-    problems.push(`error: ${String((error as Error)?.stack ?? error).split('\n').slice(0, 4).join(' | ')}`);
+      problems.push(...checkSnapshot(sr.value, data));
+    }),
+  ];
+  if (full) {
+    phases.push(
+      phase(async () => {
+        const lookups: Array<{ id: number; got: number[]; pruned: number[] }> = [];
+        const tl: number[] = [];
+        const tp: number[] = [];
+        let rss = 0;
+        for (const { id, dt } of data.lookups) {
+          const a = await sampled(() => peer.lookup(id));
+          const p = await sampled(() => peer.lookupPruned(id, dt));
+          tl.push(a.seconds);
+          tp.push(p.seconds);
+          rss = Math.max(rss, a.stepRssMb, p.stepRssMb);
+          lookups.push({ id, got: a.value, pruned: p.value });
+        }
+        const note = `median of ${data.lookups.length} ids`;
+        out({ step: 'point_lookup', rows: 1, seconds: round4(median(tl)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tl)), max_s: round4(Math.max(...tl)), note });
+        out({ step: 'point_lookup_pruned', rows: 1, seconds: round4(median(tp)), bytes_on_disk: null, step_rss_mb: rss, min_s: round4(Math.min(...tp)), max_s: round4(Math.max(...tp)), note: `${note}, partition known` });
+        for (const [i, l] of lookups.entries()) {
+          const { qty: want, dt } = data.lookups[i]!;
+          if (l.got.length !== 1 || l.got[0] !== want) problems.push(`point_lookup id=${l.id}: got qty [${l.got.join(', ')}], want [${want}]`);
+          if (l.pruned.length !== 1 || l.pruned[0] !== want) problems.push(`point_lookup_pruned id=${l.id} (dt ${dt}): got qty [${l.pruned.join(', ')}], want [${want}]`);
+        }
+      }),
+    );
   }
-  const ok = problems.length === 0;
-  out({ step: 'correctness', rows: data.expected.count, seconds: null, bytes_on_disk: duBytes(peer.root), ok, result: ok ? 'ok' : 'fail', problems });
-  return ok;
+  const finish = (): boolean => {
+    const ok = problems.length === 0;
+    out({ step: 'correctness', rows: data.expected.count, seconds: null, bytes_on_disk: duBytes(peer.root), ok, result: ok ? 'ok' : 'fail', problems });
+    return ok;
+  };
+  return { phases, finish };
+}
+
+/** Runs one peer's phases in order; returns whether correctness passed. */
+export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): Promise<boolean> {
+  const run = peerPhases(peer, data, emit, extra);
+  for (const p of run.phases) await p();
+  return run.finish();
+}
+
+/**
+ * Runs several peers step by step: each step is done by every peer, in the order given, before the
+ * next step starts, so the peers of one step are timed seconds apart, under the same machine state
+ * (on a shared VM, minutes apart can differ by more than the differences measured). Returns whether
+ * each peer's correctness passed.
+ */
+export async function runInterleaved(runs: ReadonlyArray<{ peer: Peer; extra?: Record<string, unknown> }>, data: RunSpec, emit: Emit): Promise<boolean[]> {
+  const all = runs.map((r) => peerPhases(r.peer, data, emit, r.extra));
+  for (let i = 0; i < all[0]!.phases.length; i++) for (const r of all) await r.phases[i]!();
+  return all.map((r) => r.finish());
 }
 
 /**

@@ -31,9 +31,11 @@
  * generates and stages the data and keeps the model; the child gets the staged files and the expected
  * results (driver.ts RunSpec), opens the peer on the same table directory as a shared run, and times,
  * samples and checks the steps itself (start-up and IPC are not in any step's seconds), sending each
- * record back. Without it (the standard run's default) both peers run in this process, after each
- * other, and every RSS figure is whole-process: it includes the model (about 20 B per row), the data
- * generator's leftovers and the other peer's DuckDB memory.
+ * record back. Without it (the standard run's default) both peers run in this process, both open at
+ * once and interleaved step by step (Tidemark's load, the floor's load, Tidemark's upsert, ...; the
+ * order alternates by repeat), so the two figures of a step are taken seconds apart, under the same
+ * machine state; every RSS figure is whole-process: it includes the model (about 20 B per row), the
+ * data generator's leftovers and the other peer's DuckDB memory.
  *
  * Warm-up: before the timed steps, each peer loads the 1% batch b1 and upserts the 100-row b3 into a
  * scratch table (untimed), so that code paths, the DuckDB library's pages and its thread pools are
@@ -56,7 +58,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { PEERS, type StepRecord, runPeer, runSpec, warmUp } from './driver.ts';
+import { PEERS, type StepRecord, runInterleaved, runSpec, warmUp } from './driver.ts';
+import type { Peer } from './peer.ts';
 import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
@@ -150,26 +153,31 @@ async function main(): Promise<number> {
       const spec = runSpec(data);
       if (!isolate && n === sizes[0]) await warmUp(args.peers, spec, dir, args.memoryLimit);
       for (let rep = 0; rep < args.repeat; rep++) {
+        const extra = { repeat: rep, ...(scaleMode ? { scale_rows: n, ...shape } : {}) };
+        if (!isolate) {
+          // Step by step, the peers' order alternating by repeat (see driver.ts runInterleaved).
+          const order = rep % 2 === 0 ? args.peers : [...args.peers].reverse();
+          const roots = order.map((name) => path.join(dir, `${name}-${n}-r${rep}`));
+          const peers: Peer[] = [];
+          try {
+            for (const [i, name] of order.entries()) peers.push(await PEERS.get(name)!(roots[i]!, args.memoryLimit));
+            await runInterleaved(peers.map((peer) => ({ peer, extra })), spec, emit);
+          } finally {
+            for (const peer of peers) peer.close();
+            if (!args.keep) for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
+          }
+          continue;
+        }
         for (const name of args.peers) {
           const root = path.join(dir, `${name}-${n}-r${rep}`);
-          const extra = { repeat: rep, ...(scaleMode ? { scale_rows: n, ...shape } : {}) };
           try {
-            if (isolate) {
-              const got = await runIsolated({ peer: name, dir, root, memoryLimit: args.memoryLimit, spec, extra, warmUp: true }, emit, cwd);
-              if (got.failure !== undefined) {
-                const what = `${name} at ${fmtCount(n)} rows, repeat ${rep}: ${got.failure}`;
-                crashes.push(what);
-                log(`\n!!! bench child FAILED, ${what}; ${got.output ? `its output ended with:\n${got.output}` : 'it wrote nothing'}\n`);
-                const problems = [`child process failed: ${got.failure}`];
-                emit({ peer: name, step: 'correctness', rows: exp.count, seconds: null, bytes_on_disk: duBytes(root), peak_rss_mb: got.peakRssMb, ok: false, result: 'fail', problems, crashed: true, isolated: true, ...extra });
-              }
-            } else {
-              const peer = await PEERS.get(name)!(root, args.memoryLimit);
-              try {
-                await runPeer(peer, spec, emit, extra);
-              } finally {
-                peer.close();
-              }
+            const got = await runIsolated({ peer: name, dir, root, memoryLimit: args.memoryLimit, spec, extra, warmUp: true }, emit, cwd);
+            if (got.failure !== undefined) {
+              const what = `${name} at ${fmtCount(n)} rows, repeat ${rep}: ${got.failure}`;
+              crashes.push(what);
+              log(`\n!!! bench child FAILED, ${what}; ${got.output ? `its output ended with:\n${got.output}` : 'it wrote nothing'}\n`);
+              const problems = [`child process failed: ${got.failure}`];
+              emit({ peer: name, step: 'correctness', rows: exp.count, seconds: null, bytes_on_disk: duBytes(root), peak_rss_mb: got.peakRssMb, ok: false, result: 'fail', problems, crashed: true, isolated: true, ...extra });
             }
           } finally {
             if (!args.keep) fs.rmSync(root, { recursive: true, force: true });

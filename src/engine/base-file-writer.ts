@@ -23,6 +23,7 @@ import { type Field, type Schema, duckdbTypeSql } from '../table/schema.ts';
 import type { CompressionCodec } from '../table/table-config.ts';
 import { type FileKeys, type StoredFooter, collectKeys, emptyKeys, footerEntries, keysOfFiles, readStoredFooter } from './footer-keys.ts';
 import type { TargetGroup, WritePlan } from './write-plan.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
 
 /** What the file writer reports back for the commit's write stats. */
 export interface WrittenFile {
@@ -135,22 +136,14 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
   args.sqlDone?.();
 
   await args.beforeRename;
-  const results: WrittenFile[] = new Array(groups.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < groups.length) {
-      const i = next++;
-      const g = groups[i]!;
-      const w = written.get(g.index)!;
-      const e = entries.get(g.index)!;
-      entries.delete(g.index); // a filter and its text are ~1.5 MB: let each go once written
-      const bytes = await setParquetKeyValues(store, w.file, Array.isArray(e) ? e : footerEntries(e), w);
-      await store.rename(w.file, path.join(basePath, rels[i]!));
-      results[i] = { group: g, fileName: args.fileNames[i]!, path: rels[i]!, rows: w.rows, bytes };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, groups.length) }, worker));
-  return results;
+  return mapConcurrent(groups, FILES_AT_ONCE, async (g, i) => {
+    const w = written.get(g.index)!;
+    const e = entries.get(g.index)!;
+    entries.delete(g.index); // a filter and its text are ~1.5 MB: let each go once written
+    const bytes = await setParquetKeyValues(store, w.file, Array.isArray(e) ? e : footerEntries(e), w);
+    await store.rename(w.file, path.join(basePath, rels[i]!));
+    return { group: g, fileName: args.fileNames[i]!, path: rels[i]!, rows: w.rows, bytes };
+  });
 }
 
 /**

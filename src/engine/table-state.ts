@@ -13,6 +13,10 @@ import { type CommitMetadata, parseCommitMetadata } from '../timeline/commit-met
 import { type Instant, WRITE_ACTIONS, instantFileName, parseInstantFileName } from '../timeline/instant.ts';
 import { readArchivedTimeline } from './archive.ts';
 import { Timeline } from '../timeline/timeline.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
+
+/** Commit files read at once while loading a table. */
+const COMMIT_READS_AT_ONCE = 16;
 
 /** `.hoodie` under a base path. */
 export function metaDir(basePath: string): string {
@@ -37,6 +41,10 @@ export interface TableState {
 /** Loads a table; `TableNotFoundError` when there is no `.hoodie/hoodie.properties`. */
 export async function loadTable(store: FileStore, basePath: string): Promise<TableState> {
   const propsFile = path.join(metaDir(basePath), 'hoodie.properties');
+  // The listing is read beside the properties; it is used (and its failure raised) only once the
+  // table is known to exist.
+  const listing = store.list(metaDir(basePath));
+  listing.catch(() => {});
   if (!(await store.exists(propsFile))) {
     throw new TableNotFoundError(`no Hudi table at ${basePath} (${propsFile} is missing)`, { table: basePath, file: propsFile });
   }
@@ -49,7 +57,7 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
     });
   }
   const instants: Instant[] = [];
-  for (const entry of await store.list(metaDir(basePath))) {
+  for (const entry of await listing) {
     if (entry.isDirectory) continue;
     const instant = parseInstantFileName(entry.name);
     if (instant !== undefined) instants.push(instant);
@@ -71,13 +79,12 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
   const timeline = archived.length === 0 ? activeTimeline : new Timeline([...archived, ...activeTimeline.instants]);
   const files: BaseFile[] = [];
   const replacements: Replacement[] = [];
+  // The active commits' metadata, read a few files at a time (a long active timeline is dozens).
+  const unread = timeline.completedWrites().filter((i) => !commits.has(i.time));
+  const texts = await mapConcurrent(unread, COMMIT_READS_AT_ONCE, (i) => store.readText(path.join(metaDir(basePath), instantFileName(i))));
+  unread.forEach((instant, k) => commits.set(instant.time, parseCommitMetadata(texts[k]!, path.join(metaDir(basePath), instantFileName(instant)))));
   for (const instant of timeline.completedWrites()) {
-    let metadata = commits.get(instant.time);
-    if (metadata === undefined) {
-      const file = path.join(metaDir(basePath), instantFileName(instant));
-      metadata = parseCommitMetadata(await store.readText(file), file);
-      commits.set(instant.time, metadata);
-    }
+    const metadata = commits.get(instant.time)!;
     for (const stats of Object.values(metadata.partitionToWriteStats)) {
       for (const stat of stats) {
         if (stat.path === null) continue;

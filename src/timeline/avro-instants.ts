@@ -8,6 +8,7 @@
  */
 import avro from 'avsc';
 import { ownKeysMaps } from './avro-map.ts';
+import { AvroShape } from './avro-bounds.ts';
 import { InvalidArgumentError, TableFormatError, messageOf } from '../errors.ts';
 import { toPlain } from './bytes.ts';
 import {
@@ -145,7 +146,7 @@ export interface ContainerHeader {
 }
 
 const MAGIC = Buffer.from('Obj\x01', 'latin1');
-const HEADER_TYPE = avro.Type.forSchema({
+const HEADER_SCHEMA = {
   type: 'record',
   name: 'org.apache.avro.file.Header',
   fields: [
@@ -153,7 +154,9 @@ const HEADER_TYPE = avro.Type.forSchema({
     { name: 'meta', type: { type: 'map', values: 'bytes' } },
     { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
   ],
-});
+};
+const HEADER_TYPE = avro.Type.forSchema(HEADER_SCHEMA as avro.Schema);
+const HEADER_SHAPE = new AvroShape(HEADER_SCHEMA);
 const LONG_TYPE = avro.Type.forSchema('long');
 /** Parses a JSON schema with avsc: unions unwrapped, a fresh name registry (avsc keeps it in the options). */
 const typeOf = (schema: unknown, mode: 'write' | 'read'): avro.Type =>
@@ -190,6 +193,7 @@ export function readContainerHeader(bytes: Uint8Array, file: string): ContainerH
   }
   let decoded: { value: { meta: Record<string, Buffer>; sync: Buffer }; offset: number };
   try {
+    HEADER_SHAPE.check(buf, 0, buf.length, 'header'); // avsc would loop on a corrupt map count
     decoded = HEADER_TYPE.decode(buf, 0);
   } catch (error) {
     throw new TableFormatError(`Avro container ${file} has a corrupt header: ${messageOf(error)}`, { file, cause: error });
@@ -208,6 +212,7 @@ class ContainerCodec<T> {
   private writerType: avro.Type | undefined;
   private readerType: avro.Type | undefined;
   private readonly resolvers = new Map<string, avro.Resolver>();
+  private readonly shapes = new Map<string, AvroShape>();
 
   constructor(
     private readonly label: string,
@@ -250,6 +255,7 @@ class ContainerCodec<T> {
     const header = readContainerHeader(bytes, file);
     if (header.codec !== 'null') throw fail(`unsupported Avro codec "${header.codec}" (Hudi writes null)`);
     const resolver = this.resolverFor(header.schema, fail);
+    const shape = this.shapeFor(header.schema, fail);
     const reader = this.readerType as avro.Type;
     const buf = asBuffer(bytes);
     let pos = header.dataOffset;
@@ -265,6 +271,16 @@ class ContainerCodec<T> {
         throw fail(`truncated or corrupt data block at byte ${pos}`);
       }
       const block = buf.subarray(0, blockEnd);
+      // Walked first: avsc would loop on a corrupt item count (see avro-bounds.ts).
+      let q = size.offset;
+      for (let i = 0; i < records; i++) {
+        try {
+          q = shape.check(block, q, blockEnd, `record ${i} of the block at byte ${pos}`);
+        } catch (error) {
+          throw fail(messageOf(error), error);
+        }
+      }
+      if (q !== blockEnd) throw fail(`block at byte ${pos} has ${blockEnd - q} bytes after its records`);
       let p = size.offset;
       for (let i = 0; i < records; i++) {
         const record = reader.decode(block, p, resolver);
@@ -280,6 +296,20 @@ class ContainerCodec<T> {
     }
     if (first === undefined) throw fail('holds no record');
     return toPlain(first.value) as T;
+  }
+
+  private shapeFor(writerJson: string, fail: (message: string, cause?: unknown) => TableFormatError): AvroShape {
+    let shape = this.shapes.get(writerJson);
+    if (shape === undefined) {
+      try {
+        shape = new AvroShape(JSON.parse(writerJson));
+      } catch (error) {
+        throw fail(`unreadable writer schema: ${messageOf(error)}`, error);
+      }
+      if (this.shapes.size >= 16) this.shapes.clear();
+      this.shapes.set(writerJson, shape);
+    }
+    return shape;
   }
 
   private resolverFor(writerJson: string, fail: (message: string, cause?: unknown) => TableFormatError): avro.Resolver {

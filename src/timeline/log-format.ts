@@ -22,6 +22,7 @@
  * TARGET_INSTANT_TIME); parquet/hfile/cdc = opaque bytes (kept, not decoded).
  */
 import avro from 'avsc';
+import { AvroShape } from './avro-bounds.ts';
 import { ownKeysMaps } from './avro-map.ts';
 import { InvalidArgumentError, TableFormatError, messageOf } from '../errors.ts';
 import { concat, int32, int64, toPlain } from './bytes.ts';
@@ -140,6 +141,19 @@ function typeFor(schema: string): avro.Type {
   return type;
 }
 
+const shapes = new Map<string, AvroShape>();
+
+/** The bounds-checking shape of a writer schema (see `avro-bounds.ts`). */
+function shapeFor(schema: string): AvroShape {
+  let shape = shapes.get(schema);
+  if (shape === undefined) {
+    shape = new AvroShape(JSON.parse(schema));
+    if (shapes.size >= MAX_TYPES) shapes.clear();
+    shapes.set(schema, shape);
+  }
+  return shape;
+}
+
 function withoutDefaults(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutDefaults);
   if (typeof schema !== 'object' || schema === null) return schema;
@@ -153,30 +167,29 @@ const NS = 'org.apache.hudi.avro.model.';
 /** The ordering-value wrappers of HoodieMetadata.avsc, in union order (logical types read as their base type). */
 const WRAPPERS = [['Boolean', 'boolean'], ['Int', 'int'], ['Long', 'long'], ['Float', 'float'], ['Double', 'double'], ['Bytes', 'bytes'], ['String', 'string'], ['Date', 'int'], ['Decimal', 'bytes'], ['TimeMicros', 'long'], ['TimestampMicros', 'long']];
 /** HoodieDeleteRecordList, the content of delete blocks of content version 3. */
-const DELETE_LIST = avro.Type.forSchema(
-  {
-    type: 'record',
-    name: `${NS}HoodieDeleteRecordList`,
-    fields: [
-      {
-        name: 'deleteRecordList',
-        type: {
-          type: 'array',
-          items: {
-            type: 'record',
-            name: `${NS}HoodieDeleteRecord`,
-            fields: [
-              { name: 'recordKey', type: ['null', 'string'] },
-              { name: 'partitionPath', type: ['null', 'string'] },
-              { name: 'orderingVal', type: ['null', ...WRAPPERS.map(([n, t]) => ({ type: 'record', name: `${NS}${n}Wrapper`, fields: [{ name: 'value', type: t }] }))] },
-            ],
-          },
+const DELETE_LIST_SCHEMA = {
+  type: 'record',
+  name: `${NS}HoodieDeleteRecordList`,
+  fields: [
+    {
+      name: 'deleteRecordList',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: `${NS}HoodieDeleteRecord`,
+          fields: [
+            { name: 'recordKey', type: ['null', 'string'] },
+            { name: 'partitionPath', type: ['null', 'string'] },
+            { name: 'orderingVal', type: ['null', ...WRAPPERS.map(([n, t]) => ({ type: 'record', name: `${NS}${n}Wrapper`, fields: [{ name: 'value', type: t }] }))] },
+          ],
         },
       },
-    ],
-  } as unknown as avro.Schema,
-  parseOptions(),
-);
+    },
+  ],
+};
+const DELETE_LIST = avro.Type.forSchema(DELETE_LIST_SCHEMA as unknown as avro.Schema, parseOptions());
+const DELETE_LIST_SHAPE = new AvroShape(DELETE_LIST_SCHEMA);
 
 /** Bounds-checked big-endian reads over one file, failing with the file and offset named. */
 class Reader {
@@ -238,8 +251,10 @@ function readMetadata(r: Reader, what: string, end: number): Map<HeaderKey, stri
 function decodeAvroContent(r: Reader, content: Uint8Array, at: number, schema: string | undefined): unknown[] {
   if (schema === undefined) throw r.fail(`Avro data block at byte ${at} has no SCHEMA header`);
   let type: avro.Type;
+  let shape: AvroShape;
   try {
     type = typeFor(schema);
+    shape = shapeFor(schema);
   } catch (error) {
     throw r.fail(`Avro data block at byte ${at} has an unreadable schema: ${messageOf(error)}`, error);
   }
@@ -255,6 +270,8 @@ function decodeAvroContent(r: Reader, content: Uint8Array, at: number, schema: s
     c.need(length, `record ${i} of the block at byte ${at}`);
     let decoded: { value: unknown; offset: number };
     try {
+      // Walked first: avsc would loop on a corrupt item count (see avro-bounds.ts).
+      shape.check(buf, c.pos, c.pos + length, 'record');
       decoded = type.decode(buf.subarray(0, c.pos + length), c.pos);
     } catch (error) {
       throw r.fail(`record ${i} of the block at byte ${at} is not valid Avro: ${messageOf(error)}`, error);
@@ -276,6 +293,7 @@ function decodeDeletes(r: Reader, content: Uint8Array, at: number): DeleteRecord
   if (version < LOG_BLOCK_VERSION) return undefined;
   let list: { deleteRecordList: Array<{ recordKey: string | null; partitionPath: string | null; orderingVal: unknown }> };
   try {
+    DELETE_LIST_SHAPE.check(data, 0, data.length, 'delete list'); // avsc would loop on a corrupt item count
     const decoded = DELETE_LIST.decode(Buffer.from(data.buffer, data.byteOffset, data.byteLength), 0);
     if (decoded.offset !== data.length) throw new Error(`${data.length - decoded.offset} bytes left over`);
     list = toPlain(decoded.value) as typeof list;

@@ -211,8 +211,8 @@ class ContainerCodec<T> {
   private readonly json: string;
   private writerType: avro.Type | undefined;
   private readerType: avro.Type | undefined;
-  private readonly resolvers = new Map<string, avro.Resolver>();
-  private readonly shapes = new Map<string, AvroShape>();
+  /** By writer schema: avsc's resolver to the reader type, and the bounds-checking shape. */
+  private readonly writers = new Map<string, { readonly resolver: avro.Resolver; readonly shape: AvroShape }>();
 
   constructor(
     private readonly label: string,
@@ -254,8 +254,7 @@ class ContainerCodec<T> {
   private read(bytes: Uint8Array, file: string, fail: (message: string, cause?: unknown) => TableFormatError): T {
     const header = readContainerHeader(bytes, file);
     if (header.codec !== 'null') throw fail(`unsupported Avro codec "${header.codec}" (Hudi writes null)`);
-    const resolver = this.resolverFor(header.schema, fail);
-    const shape = this.shapeFor(header.schema, fail);
+    const { resolver, shape } = this.writerFor(header.schema, fail);
     const reader = this.readerType as avro.Type;
     const buf = asBuffer(bytes);
     let pos = header.dataOffset;
@@ -298,27 +297,16 @@ class ContainerCodec<T> {
     return toPlain(first.value) as T;
   }
 
-  private shapeFor(writerJson: string, fail: (message: string, cause?: unknown) => TableFormatError): AvroShape {
-    let shape = this.shapes.get(writerJson);
-    if (shape === undefined) {
-      try {
-        shape = new AvroShape(JSON.parse(writerJson));
-      } catch (error) {
-        throw fail(`unreadable writer schema: ${messageOf(error)}`, error);
-      }
-      if (this.shapes.size >= 16) this.shapes.clear();
-      this.shapes.set(writerJson, shape);
-    }
-    return shape;
-  }
-
-  private resolverFor(writerJson: string, fail: (message: string, cause?: unknown) => TableFormatError): avro.Resolver {
+  /** The resolver from a writer schema to the reader type, and the writer schema's shape. */
+  private writerFor(writerJson: string, fail: (message: string, cause?: unknown) => TableFormatError): { readonly resolver: avro.Resolver; readonly shape: AvroShape } {
     this.readerType ??= typeOf(JSON.parse(this.json), 'read');
-    const cached = this.resolvers.get(writerJson);
+    const cached = this.writers.get(writerJson);
     if (cached !== undefined) return cached;
     let writer: avro.Type;
+    let shape: AvroShape;
     try {
       writer = typeOf(JSON.parse(writerJson), 'write');
+      shape = new AvroShape(JSON.parse(writerJson));
     } catch (error) {
       throw fail(`unreadable writer schema: ${messageOf(error)}`, error);
     }
@@ -331,9 +319,9 @@ class ContainerCodec<T> {
     } catch (error) {
       throw fail(`writer schema is incompatible with ${this.readerType.name}: ${messageOf(error)}`, error);
     }
-    if (this.resolvers.size >= 16) this.resolvers.clear();
-    this.resolvers.set(writerJson, resolver);
-    return resolver;
+    if (this.writers.size >= 16) this.writers.clear();
+    this.writers.set(writerJson, { resolver, shape });
+    return { resolver, shape };
   }
 }
 

@@ -125,33 +125,22 @@ const EXACT_LONG = avro.types.LongType.__with({
 const parseOptions = (): Partial<avro.ForSchemaOptions> => ({ wrapUnions: 'auto', registry: { long: EXACT_LONG }, typeHook: ownKeysMaps });
 
 const MAX_TYPES = 32;
-const types = new Map<string, avro.Type>();
+const types = new Map<string, { readonly type: avro.Type; readonly shape: AvroShape }>();
 
 /**
- * The avsc type of a writer schema. Field defaults are dropped first: they never change the binary
- * encoding, and Hudi writes some that avsc rejects (a null default on `["string","null"]`).
+ * The avsc type of a writer schema, and its bounds-checking shape (`avro-bounds.ts`). Field defaults
+ * are dropped first: they never change the binary encoding, and Hudi writes some that avsc rejects (a
+ * null default on `["string","null"]`).
  */
-function typeFor(schema: string): avro.Type {
-  let type = types.get(schema);
-  if (type === undefined) {
-    type = avro.Type.forSchema(withoutDefaults(JSON.parse(schema)) as avro.Schema, parseOptions());
+function typeFor(schema: string): { readonly type: avro.Type; readonly shape: AvroShape } {
+  let found = types.get(schema);
+  if (found === undefined) {
+    const parsed: unknown = JSON.parse(schema);
+    found = { type: avro.Type.forSchema(withoutDefaults(parsed) as avro.Schema, parseOptions()), shape: new AvroShape(parsed) };
     if (types.size >= MAX_TYPES) types.clear();
-    types.set(schema, type);
+    types.set(schema, found);
   }
-  return type;
-}
-
-const shapes = new Map<string, AvroShape>();
-
-/** The bounds-checking shape of a writer schema (see `avro-bounds.ts`). */
-function shapeFor(schema: string): AvroShape {
-  let shape = shapes.get(schema);
-  if (shape === undefined) {
-    shape = new AvroShape(JSON.parse(schema));
-    if (shapes.size >= MAX_TYPES) shapes.clear();
-    shapes.set(schema, shape);
-  }
-  return shape;
+  return found;
 }
 
 function withoutDefaults(schema: unknown): unknown {
@@ -253,8 +242,7 @@ function decodeAvroContent(r: Reader, content: Uint8Array, at: number, schema: s
   let type: avro.Type;
   let shape: AvroShape;
   try {
-    type = typeFor(schema);
-    shape = shapeFor(schema);
+    ({ type, shape } = typeFor(schema));
   } catch (error) {
     throw r.fail(`Avro data block at byte ${at} has an unreadable schema: ${messageOf(error)}`, error);
   }
@@ -361,7 +349,7 @@ function metadataBytes(metadata: LogMetadata): Uint8Array[] {
 function avroContent(block: AvroDataBlock): Uint8Array {
   let type: avro.Type;
   try {
-    type = typeFor(block.schema);
+    ({ type } = typeFor(block.schema));
   } catch (error) {
     throw new InvalidArgumentError(`Avro data block schema is unusable: ${messageOf(error)}`, { cause: error });
   }

@@ -74,7 +74,7 @@ async function checkJsonArrayClosed(store: FileStore, file: string, table: strin
   }
 }
 
-/** The column of a staged Parquet view that holds the input row number (a table uses `rowid`). */
+/** The column of a staged Parquet input that holds the input row number (a table uses `rowid`). */
 export const SOURCE_ROW = '__tm_src_row';
 
 /**
@@ -101,10 +101,11 @@ async function isBlank(store: FileStore, file: string, format: InputFormat): Pro
 }
 
 /**
- * Stages `input`: a Parquet file is read in place, anything else copied into the new in-memory table `target`. Returns
- * undefined for a batch with neither rows nor columns (an empty array of rows, a blank CSV or JSON
- * file, `[]`). Raises `InvalidInputError` naming the file and `table` when the input is missing or
- * cannot be parsed (a 0-byte Parquet file is not Parquet: even an empty one has a footer).
+ * Stages `input`: a Parquet file is read in place, anything else is copied into the new in-memory
+ * table `target`. Returns undefined for a batch with neither rows nor columns (an empty array of
+ * rows, a blank CSV or JSON file, `[]`). Raises `InvalidInputError` naming the file and `table` when
+ * the input is missing or cannot be parsed (a 0-byte Parquet file is not Parquet: even an empty one
+ * has a footer).
  */
 export async function stageInput(
   duck: DuckSession,

@@ -138,14 +138,13 @@ export function footerColumnNames(meta: Uint8Array): string[] {
   // The root's children are the columns; each one's own descendants follow it and are skipped.
   const names: string[] = [];
   let at = 1;
-  const skipTree = (): void => {
-    const e = elements[at++];
-    if (e === undefined) throw new TableFormatError('malformed Parquet footer: the schema ends inside a group');
-    for (let c = 0; c < e.children; c++) skipTree();
-  };
   for (let c = 0; c < elements[0]!.children; c++) {
     names.push(elements[at]?.name ?? '');
-    skipTree();
+    for (let pending = 1; pending > 0; pending--) {
+      const e = elements[at++];
+      if (e === undefined) throw new TableFormatError('malformed Parquet footer: the schema ends inside a group');
+      pending += e.children;
+    }
   }
   if (at !== elements.length) throw new TableFormatError(`malformed Parquet footer: ${elements.length - at} schema elements outside the root`);
   return names;

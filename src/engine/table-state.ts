@@ -81,8 +81,9 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
   const replacements: Replacement[] = [];
   // The active commits' metadata, read a few files at a time (a long active timeline is dozens).
   const unread = timeline.completedWrites().filter((i) => !commits.has(i.time));
-  const texts = await mapConcurrent(unread, COMMIT_READS_AT_ONCE, (i) => store.readText(path.join(metaDir(basePath), instantFileName(i))));
-  unread.forEach((instant, k) => commits.set(instant.time, parseCommitMetadata(texts[k]!, path.join(metaDir(basePath), instantFileName(instant)))));
+  const commitFiles = unread.map((i) => path.join(metaDir(basePath), instantFileName(i)));
+  const texts = await mapConcurrent(commitFiles, COMMIT_READS_AT_ONCE, (file) => store.readText(file));
+  unread.forEach((instant, k) => commits.set(instant.time, parseCommitMetadata(texts[k]!, commitFiles[k]!)));
   for (const instant of timeline.completedWrites()) {
     const metadata = commits.get(instant.time)!;
     for (const stats of Object.values(metadata.partitionToWriteStats)) {

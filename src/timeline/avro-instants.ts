@@ -270,7 +270,8 @@ class ContainerCodec<T> {
         throw fail(`truncated or corrupt data block at byte ${pos}`);
       }
       const block = buf.subarray(0, blockEnd);
-      // Walked first: avsc would loop on a corrupt item count (see avro-bounds.ts).
+      // Walked first: avsc would loop on a corrupt item count (see avro-bounds.ts). Where the records
+      // end is checked once, after avsc has read them.
       let q = size.offset;
       for (let i = 0; i < records; i++) {
         try {
@@ -279,7 +280,6 @@ class ContainerCodec<T> {
           throw fail(messageOf(error), error);
         }
       }
-      if (q !== blockEnd) throw fail(`block at byte ${pos} has ${blockEnd - q} bytes after its records`);
       let p = size.offset;
       for (let i = 0; i < records; i++) {
         const record = reader.decode(block, p, resolver);
@@ -305,8 +305,9 @@ class ContainerCodec<T> {
     let writer: avro.Type;
     let shape: AvroShape;
     try {
-      writer = typeOf(JSON.parse(writerJson), 'write');
-      shape = new AvroShape(JSON.parse(writerJson));
+      const parsed: unknown = JSON.parse(writerJson);
+      writer = typeOf(parsed, 'write');
+      shape = new AvroShape(parsed);
     } catch (error) {
       throw fail(`unreadable writer schema: ${messageOf(error)}`, error);
     }

@@ -169,8 +169,8 @@ async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<numbe
   const query = { from: args.plan.insertKeys, key: '__tm_rk', groupKey: '__tm_fg', sliceKey: '__tm_row' };
   const keys = await collectKeys(args.duck, query, (g) => (resumers.has(g) ? start(g) : emptyKeys()), ready);
   const out = new Map<number, FileKeys | FooterKeyValue[]>();
-  // Footers are serialized now, while DuckDB may still be writing; with many files, one at a time
-  // as each is patched (all at once would hold ~1 MB of text per file).
+  // Footers are serialized (to the bytes written) now, while DuckDB may still be writing; with many
+  // files, one at a time as each is patched (all at once would hold ~1 MB per file).
   const early = groups.length <= SERIALIZE_EARLY_UP_TO;
   for (const g of groups) {
     if (g.previous !== undefined && g.deletes > 0) continue; // lost keys: rebuilt from the file

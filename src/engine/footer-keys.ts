@@ -14,7 +14,7 @@ import { TableFormatError } from '../errors.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { sqlStringList } from '../storage/duckdb/sql.ts';
 import type { FileStore } from '../storage/file-store.ts';
-import { type FooterKeyValue, footerColumnNames, footerKeyValues, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
+import { type FooterKeyValue, type StoredKeyValue, footerColumnNames, footerKeyValues, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
 import { BLOOM_TYPE_CODE, DynamicBloomFilter } from '../table/bloom-filter.ts';
 
 /** The bloom filter and key range of one file being written. */
@@ -185,7 +185,7 @@ export interface StoredFooter {
 
 /** Reads a stored base file's footer; undefined when it is not a readable Parquet footer. */
 export async function readStoredFooter(store: FileStore, file: string): Promise<StoredFooter | undefined> {
-  let entries: FooterKeyValue[];
+  let entries: StoredKeyValue[];
   let rows: number;
   let columns: string[];
   try {
@@ -200,7 +200,7 @@ export async function readStoredFooter(store: FileStore, file: string): Promise<
   return { rows, columns, keys: resumable(entries, rows) };
 }
 
-function resumable(entries: ReadonlyArray<FooterKeyValue>, rows: number): (() => FileKeys) | undefined {
+function resumable(entries: ReadonlyArray<StoredKeyValue>, rows: number): (() => FileKeys) | undefined {
   const kv = new Map(entries.map((e) => [e.key, e.value]));
   const bloom = kv.get('org.apache.hudi.bloomfilter');
   const [min, max] = [kv.get('hoodie_min_record_key'), kv.get('hoodie_max_record_key')];
@@ -244,7 +244,7 @@ export async function keysOfFiles(duck: DuckSession, files: ReadonlyMap<number, 
 export function footerEntries(keys: FileKeys): FooterKeyValue[] {
   return [
     ...(keys.min === undefined ? [] : [{ key: 'hoodie_min_record_key', value: keys.min }, { key: 'hoodie_max_record_key', value: keys.max! }]),
-    { key: 'org.apache.hudi.bloomfilter', value: keys.filter.toBase64() },
+    { key: 'org.apache.hudi.bloomfilter', value: keys.filter.base64Bytes() },
     { key: 'hoodie_bloom_filter_type_code', value: BLOOM_TYPE_CODE },
   ];
 }

@@ -19,9 +19,18 @@ const KV_FIELD = 5;
 const NUM_ROWS_FIELD = 3;
 const SCHEMA_FIELD = 2;
 
-/** One entry of a footer's key/value metadata (`value` may be absent in Thrift). */
+/**
+ * One entry of a footer's key/value metadata (`value` may be absent in Thrift). A value to write may
+ * be given as its UTF-8 bytes (a bloom filter's ~1 MB of base64, encoded while DuckDB still writes);
+ * values read are always text.
+ */
 export interface FooterKeyValue {
   readonly key: string;
+  readonly value: string | Uint8Array | undefined;
+}
+
+/** An entry as read from a footer. */
+export interface StoredKeyValue extends FooterKeyValue {
   readonly value: string | undefined;
 }
 
@@ -32,8 +41,16 @@ interface RawField {
   readonly value: Uint8Array;
 }
 
+/** A field to encode: raw bytes as read, or key/value metadata, encoded in place. */
+type StructField = RawField | { readonly id: number; readonly entries: ReadonlyArray<FooterKeyValue> };
+
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** UTF-8 bytes of `s`; ASCII text (a base64 value) by Node's latin1 codec, several times faster. */
+export function utf8Bytes(s: string): Uint8Array {
+  return Buffer.byteLength(s, 'utf8') === s.length ? Buffer.from(s, 'latin1') : utf8.encode(s);
+}
 
 function readStructFields(meta: Uint8Array): RawField[] {
   const r = new Reader(meta);
@@ -49,11 +66,11 @@ function readStructFields(meta: Uint8Array): RawField[] {
   return fields;
 }
 
-function decodeKeyValues(value: Uint8Array): FooterKeyValue[] {
+function decodeKeyValues(value: Uint8Array): StoredKeyValue[] {
   const r = new Reader(value);
   const { size, type } = r.listHeader();
   if (type !== T.STRUCT) throw new TableFormatError(`malformed Parquet footer: key_value_metadata holds type ${type}, not structs`);
-  const out: FooterKeyValue[] = [];
+  const out: StoredKeyValue[] = [];
   for (let i = 0; i < size; i++) {
     let key: string | undefined;
     let val: string | undefined;
@@ -74,8 +91,8 @@ function decodeKeyValues(value: Uint8Array): FooterKeyValue[] {
   return out;
 }
 
-function encodeKeyValues(entries: ReadonlyArray<FooterKeyValue>): Uint8Array {
-  const w = new Writer();
+/** Writes `list<KeyValue>` (the value of field 5, without its header). */
+function writeKeyValues(w: Writer, entries: ReadonlyArray<FooterKeyValue>): void {
   if (entries.length < 15) w.byte((entries.length << 4) | T.STRUCT);
   else {
     w.byte(0xf0 | T.STRUCT);
@@ -83,30 +100,35 @@ function encodeKeyValues(entries: ReadonlyArray<FooterKeyValue>): Uint8Array {
   }
   for (const e of entries) {
     w.fieldHeader(1, T.BINARY, 0);
-    w.binary(utf8.encode(e.key));
+    w.binary(utf8Bytes(e.key));
     if (e.value !== undefined) {
       w.fieldHeader(2, T.BINARY, 1);
-      w.binary(utf8.encode(e.value));
+      w.binary(typeof e.value === 'string' ? utf8Bytes(e.value) : e.value);
     }
     w.byte(T.STOP);
   }
-  return w.finish();
 }
 
-function encodeStruct(fields: ReadonlyArray<RawField>): Uint8Array {
+/** A struct of these fields (raw, or key/value metadata written in place), with `reserve` bytes after it. */
+function encodeStruct(fields: ReadonlyArray<StructField>, reserve = 0): Uint8Array {
   const w = new Writer();
   let last = 0;
   for (const f of fields) {
-    w.fieldHeader(f.id, f.type, last);
-    w.bytes(f.value);
+    if ('entries' in f) {
+      w.fieldHeader(f.id, T.LIST, last);
+      writeKeyValues(w, f.entries);
+    } else {
+      w.fieldHeader(f.id, f.type, last);
+      w.bytes(f.value);
+    }
     last = f.id;
   }
   w.byte(T.STOP);
-  return w.finish();
+  return w.finish(reserve);
 }
 
 /** The key/value metadata of a `FileMetaData` (empty when it has none). */
-export function footerKeyValues(meta: Uint8Array): FooterKeyValue[] {
+export function footerKeyValues(meta: Uint8Array): StoredKeyValue[] {
   const field = readStructFields(meta).find((f) => f.id === KV_FIELD);
   return field === undefined ? [] : decodeKeyValues(field.value);
 }
@@ -159,24 +181,25 @@ export function footerNumRows(meta: Uint8Array): number {
 
 /**
  * The `FileMetaData` with `entries` set: an existing key is given the new value in place, new keys
- * are appended in the order given. Every other field is copied byte for byte.
+ * are appended in the order given. Every other field is copied byte for byte. `reserve` bytes are
+ * left free at the end of the result (for the caller's trailer: the footer is built in one array).
  */
-export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>): Uint8Array {
-  const fields = readStructFields(meta);
+export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>, reserve = 0): Uint8Array {
+  const fields: StructField[] = readStructFields(meta);
   const at = fields.findIndex((f) => f.id === KV_FIELD);
-  const merged = at < 0 ? [] : decodeKeyValues(fields[at]!.value);
+  const merged: FooterKeyValue[] = at < 0 ? [] : decodeKeyValues((fields[at] as RawField).value);
   for (const e of entries) {
     const i = merged.findIndex((m) => m.key === e.key);
     if (i >= 0) merged[i] = e;
     else merged.push(e);
   }
-  const kv: RawField = { id: KV_FIELD, type: T.LIST, value: encodeKeyValues(merged) };
+  const kv = { id: KV_FIELD, entries: merged };
   if (at >= 0) fields[at] = kv;
   else {
     const next = fields.findIndex((f) => f.id > KV_FIELD);
     fields.splice(next < 0 ? fields.length : next, 0, kv);
   }
-  return encodeStruct(fields);
+  return encodeStruct(fields, reserve);
 }
 
 /** Re-encodes a `FileMetaData` unchanged (for tests: a footer must round-trip byte for byte). */
@@ -230,11 +253,10 @@ export async function readParquetFooter(store: FileStore, file: string, known?: 
  */
 export async function setParquetKeyValues(store: FileStore, file: string, entries: ReadonlyArray<FooterKeyValue>, known?: KnownLayout): Promise<number> {
   const { start, meta } = await readParquetFooter(store, file, known);
-  const next = withFooterKeyValues(meta, entries);
-  const tail = new Uint8Array(next.length + 8);
-  tail.set(next, 0);
-  new DataView(tail.buffer).setUint32(next.length, next.length, true);
-  tail.set(MAGIC, next.length + 4);
+  const tail = withFooterKeyValues(meta, entries, 8);
+  const length = tail.length - 8;
+  new DataView(tail.buffer, tail.byteOffset, tail.byteLength).setUint32(length, length, true);
+  tail.set(MAGIC, length + 4);
   await store.replaceTail(file, start, tail);
   return start + tail.length;
 }

@@ -170,9 +170,10 @@ export class Writer {
     }
   }
 
-  finish(): Uint8Array {
+  /** Everything written, in one array with `reserve` more bytes at its end for the caller to fill. */
+  finish(reserve = 0): Uint8Array {
     this.flushScratch();
-    const out = new Uint8Array(this.length);
+    const out = new Uint8Array(this.length + reserve);
     let at = 0;
     for (const c of this.chunks) {
       out.set(c, at);

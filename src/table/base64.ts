@@ -12,10 +12,21 @@ for (let i = 0; i < 64; i++) B64_VALUES[B64_CODES[i]] = i;
 
 // Node's Buffer codec is native and ~5x faster on these ~430 KB values; the JavaScript codecs below
 // are the definition (and the fallback elsewhere). Both give standard, padded base64.
-const NativeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferView | string, encoding?: string): Uint8Array & { toString(encoding: string): string } } }).Buffer;
+type NodeBuffer = Uint8Array & { toString(encoding: string): string };
+const NativeBuffer = (
+  globalThis as {
+    Buffer?: { from(data: ArrayBufferView | string, encoding?: string): NodeBuffer; from(data: ArrayBufferLike, byteOffset: number, length: number): NodeBuffer };
+  }
+).Buffer;
 
 export function encodeBase64(bytes: Uint8Array): string {
-  if (NativeBuffer !== undefined) return NativeBuffer.from(bytes).toString('base64');
+  if (NativeBuffer !== undefined) return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return ascii.decode(encodeBase64Bytes(bytes));
+}
+
+/** `encodeBase64` as ASCII bytes. */
+export function encodeBase64Bytes(bytes: Uint8Array): Uint8Array {
+  if (NativeBuffer !== undefined) return NativeBuffer.from(NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), 'latin1');
   const n = bytes.length;
   const out = new Uint8Array(Math.ceil(n / 3) * 4);
   for (let i = 0, o = 0; i < n; i += 3, o += 4) {
@@ -25,7 +36,7 @@ export function encodeBase64(bytes: Uint8Array): string {
     out[o + 2] = i + 1 < n ? B64_CODES[(v >>> 6) & 63] : 61; // '='
     out[o + 3] = i + 2 < n ? B64_CODES[v & 63] : 61;
   }
-  return ascii.decode(out);
+  return out;
 }
 
 // Strict decoder: standard alphabet only, at most two '=' and only at the end (padding optional).

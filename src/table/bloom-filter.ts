@@ -3,7 +3,7 @@
  * key, reproduced bit for bit (layout, hashing and row growth: hudi-format.md §7). Pure: no I/O.
  */
 import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
-import { decodeBase64, encodeBase64 } from './base64.ts';
+import { decodeBase64, encodeBase64, encodeBase64Bytes } from './base64.ts';
 import { simdBatch, type PositionsSink } from './bloom-simd.ts';
 
 /** Sizing of a dynamic filter: keys per row, target false-positive rate, keys before rows stop growing. */
@@ -385,5 +385,10 @@ export class DynamicBloomFilter {
   /** The footer value: serialize(), then base64 (standard alphabet, padded), exactly as Hudi writes it. */
   toBase64(): string {
     return encodeBase64(this.serialize());
+  }
+
+  /** The same footer value as its bytes (ASCII), ready to be written. */
+  base64Bytes(): Uint8Array {
+    return encodeBase64Bytes(this.serialize());
   }
 }

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, encodeBase64 } from '../../src/table/base64.ts';
+import { decodeBase64, encodeBase64, encodeBase64Bytes } from '../../src/table/base64.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const VALUES = new Map([...ALPHABET].map((c, i) => [c, i]));
@@ -56,6 +56,19 @@ describe('base64', () => {
         expect(text).toBe(Buffer.from(bytes).toString('base64'));
         expect(Buffer.from(decodeBase64(text, 'test')).equals(Buffer.from(bytes))).toBe(true);
         expect(Buffer.from(decodeBase64(text.replace(/=+$/, ''), 'test')).equals(Buffer.from(bytes))).toBe(true);
+      }),
+    );
+  });
+
+  it('encodes a view into a larger buffer as its own bytes, as text and as ASCII bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(8), fc.nat(8), (bytes, before, after) => {
+        const backing = new Uint8Array(before + bytes.length + after).fill(0xa5);
+        backing.set(bytes, before);
+        const view = backing.subarray(before, before + bytes.length);
+        const expected = Buffer.from(bytes).toString('base64');
+        expect(encodeBase64(view)).toBe(expected);
+        expect(Buffer.from(encodeBase64Bytes(view)).toString('latin1')).toBe(expected);
       }),
     );
   });

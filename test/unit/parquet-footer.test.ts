@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckSession } from '../../src/storage/duckdb/session.ts';
 import { LocalFileStore } from '../../src/storage/local-file-store.ts';
@@ -15,6 +16,7 @@ import {
   readParquetFooter,
   reencodeFooter,
   setParquetKeyValues,
+  utf8Bytes,
   withFooterKeyValues,
 } from '../../src/storage/parquet-footer.ts';
 import { TableFormatError } from '../../src/errors.ts';
@@ -92,6 +94,26 @@ describe('Parquet footer key/value metadata', () => {
     // Many entries need the long list header.
     const many = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(i) }));
     expect(footerKeyValues(withFooterKeyValues(meta, many)).slice(2)).toEqual(many);
+  });
+
+  it('a value given as its UTF-8 bytes is written as the text would be, and a reserve stays free at the end', () => {
+    const meta = new Uint8Array([0x15, 0x02, 0x00]);
+    const text = [{ key: 'k', value: 'héllo' }, { key: 'bloom', value: 'QUJD' }];
+    const bytes = text.map((e) => ({ key: e.key, value: new TextEncoder().encode(e.value) }));
+    const reserved = withFooterKeyValues(meta, bytes, 8);
+    expect(reserved.subarray(0, reserved.length - 8)).toEqual(withFooterKeyValues(meta, text));
+    expect([...reserved.subarray(reserved.length - 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(footerKeyValues(reserved.subarray(0, reserved.length - 8))).toEqual(text);
+  });
+
+  it('encodes text to UTF-8 as TextEncoder does (ASCII by the fast path, the rest by TextEncoder)', () => {
+    const encoder = new TextEncoder();
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })), (s) => {
+        expect(Buffer.from(utf8Bytes(s)).equals(Buffer.from(encoder.encode(s)))).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 
   it('refuses what is not a Parquet footer', async () => {

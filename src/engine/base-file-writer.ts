@@ -154,29 +154,30 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
 async function keysOfNewRecords(args: BaseFilesArgs, oldFiles: ReadonlyMap<number, string>, ready: () => void): Promise<Map<number, FileKeys | FooterKeyValue[]>> {
   const groups = args.plan.groups;
   // Stored footers are read while DuckDB plans, aggregates or writes; a file's new keys wait for its own.
-  const resumers = new Map(
+  const footers = new Map(
     // Read while planning when the plan looked the files up; a footer that cannot be read only
     // means a rebuild (reading the file for the COPY reports it).
     groups
       .filter((g) => g.previous !== undefined && g.deletes === 0)
       .map((g) => {
         const file = oldFiles.get(g.index)!;
-        const footer = args.plan.storedFooters.get(file) ?? readStoredFooter(args.store, file).catch(() => undefined);
-        return [g.index, footer.then((f) => f?.keys)] as const;
+        return [g.index, args.plan.storedFooters.get(file) ?? readStoredFooter(args.store, file).catch(() => undefined)] as const;
       }),
   );
-  const start = async (g: number): Promise<FileKeys> => (await resumers.get(g))?.() ?? emptyKeys();
+  // A stored filter is decoded when the file's first new key arrives (or when its footer is serialized).
+  const resumer = async (g: number): Promise<(() => FileKeys) | undefined> => (await footers.get(g))?.keys();
+  const start = async (g: number): Promise<FileKeys> => (await resumer(g))?.() ?? emptyKeys();
   const query = { from: args.plan.insertKeys, key: '__tm_rk', groupKey: '__tm_fg', sliceKey: '__tm_row' };
-  const keys = await collectKeys(args.duck, query, (g) => (resumers.has(g) ? start(g) : emptyKeys()), ready);
+  const keys = await collectKeys(args.duck, query, (g) => (footers.has(g) ? start(g) : emptyKeys()), ready);
   const out = new Map<number, FileKeys | FooterKeyValue[]>();
   // Footers are serialized (to the bytes written) now, while DuckDB may still be writing; with many
   // files, one at a time as each is patched (all at once would hold ~1 MB per file).
   const early = groups.length <= SERIALIZE_EARLY_UP_TO;
   for (const g of groups) {
     if (g.previous !== undefined && g.deletes > 0) continue; // lost keys: rebuilt from the file
-    const k = keys.get(g.index) ?? (resumers.has(g.index) ? await start(g.index) : emptyKeys());
+    const k = keys.get(g.index) ?? (footers.has(g.index) ? await start(g.index) : emptyKeys());
     // A stored filter this writer cannot extend exactly: rebuilt from the file too.
-    if (g.previous !== undefined && (await resumers.get(g.index)) === undefined) continue;
+    if (g.previous !== undefined && (await resumer(g.index)) === undefined) continue;
     out.set(g.index, early ? footerEntries(k) : k);
   }
   return out;

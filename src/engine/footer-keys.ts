@@ -178,29 +178,38 @@ export interface StoredFooter {
   readonly columns: ReadonlyArray<string>;
   /**
    * The stored keys' state (its filter resumed, its min/max; a fresh state on each call) when the
-   * footer allows it exactly; undefined when the file's keys must be rebuilt.
+   * footer allows it exactly; undefined when the file's keys must be rebuilt. The ~1 MB filter is
+   * decoded on the first call, not when the footer is read: the footer is read while DuckDB
+   * classifies the batch, the filter is needed once DuckDB writes.
    */
-  readonly keys: (() => FileKeys) | undefined;
+  keys(): (() => FileKeys) | undefined;
 }
 
 /** Reads a stored base file's footer; undefined when it is not a readable Parquet footer. */
 export async function readStoredFooter(store: FileStore, file: string): Promise<StoredFooter | undefined> {
-  let entries: StoredKeyValue[];
+  let meta: Uint8Array;
   let rows: number;
   let columns: string[];
   try {
-    const { meta } = await readParquetFooter(store, file);
-    entries = footerKeyValues(meta);
+    ({ meta } = await readParquetFooter(store, file));
     rows = footerNumRows(meta);
     columns = footerColumnNames(meta);
   } catch (error) {
     if (error instanceof TableFormatError) return undefined;
     throw error;
   }
-  return { rows, columns, keys: resumable(entries, rows) };
+  let resumed: { keys: (() => FileKeys) | undefined } | undefined;
+  return { rows, columns, keys: () => (resumed ??= { keys: resumable(meta, rows) }).keys };
 }
 
-function resumable(entries: ReadonlyArray<StoredKeyValue>, rows: number): (() => FileKeys) | undefined {
+function resumable(meta: Uint8Array, rows: number): (() => FileKeys) | undefined {
+  let entries: StoredKeyValue[];
+  try {
+    entries = footerKeyValues(meta);
+  } catch (error) {
+    if (error instanceof TableFormatError) return undefined;
+    throw error;
+  }
   const kv = new Map(entries.map((e) => [e.key, e.value]));
   const bloom = kv.get('org.apache.hudi.bloomfilter');
   const [min, max] = [kv.get('hoodie_min_record_key'), kv.get('hoodie_max_record_key')];

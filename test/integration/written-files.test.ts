@@ -14,6 +14,8 @@ import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { DynamicBloomFilter } from '../../src/table/bloom-filter.ts';
 import { WRITER_LIMITS } from '../../src/engine/base-file-writer.ts';
+import { LocalFileStore } from '../../src/storage/local-file-store.ts';
+import { type FooterKeyValue, setParquetKeyValues } from '../../src/storage/parquet-footer.ts';
 
 type Op = 'upsert' | 'insert' | 'delete' | 'bulk_insert';
 
@@ -77,6 +79,28 @@ describe('files written by a commit', () => {
       }),
       { numRuns: 15, endOnFailure: true },
     );
+  });
+
+  it('a stored filter that cannot be extended exactly is rebuilt from the rewritten file', async () => {
+    const small = DynamicBloomFilter.create({ numEntries: 1000, fpp: 1e-3, maxEntries: 1000 });
+    small.add('1');
+    const spoiled: Array<[string, FooterKeyValue[]]> = [
+      ['other sizing', [{ key: 'org.apache.hudi.bloomfilter', value: small.toBase64() }]],
+      ['not base64', [{ key: 'org.apache.hudi.bloomfilter', value: 'not base64!' }]],
+      ['no min/max', [{ key: 'hoodie_min_record_key', value: undefined }, { key: 'hoodie_max_record_key', value: undefined }]],
+      ['no filter type', [{ key: 'hoodie_bloom_filter_type_code', value: 'SIMPLE' }]],
+    ];
+    for (const [i, [what, entries]] of spoiled.entries()) {
+      const base = path.join(root, `spoiled${i}`);
+      const create = { name: 'spoiled', recordKeyFields: ['k'], precombineField: 'ts', partitionFields: ['p'] };
+      await tm.write(base, { rows: KEYS.map((k, n) => ({ p: 'a', k, ts: 0, v: n })) }, { operation: 'bulk_insert', create });
+      const [slice] = await tm.fileSlices(base);
+      await setParquetKeyValues(new LocalFileStore(), path.join(base, slice!.baseFile.path), entries);
+      // An update (the file keeps its keys) and an insert: the filter would be extended, were it usable.
+      const result = await tm.upsert(base, { rows: [{ p: 'a', k: KEYS[0]!, ts: 1, v: -1 }, { p: 'a', k: `new-${what}`, ts: 1, v: -2 }] });
+      expect([result.updated, result.inserted], what).toEqual([1, 1]);
+      expect(await checkFiles(base), what).toBe(1);
+    }
   });
 
   it('a key with a NUL byte is hashed one string at a time, and the files stay right', async () => {

@@ -177,10 +177,10 @@ export interface StoredFooter {
   /** Its top-level column names. */
   readonly columns: ReadonlyArray<string>;
   /**
-   * The stored keys' state (its filter resumed, its min/max; a fresh state on each call) when the
-   * footer allows it exactly; undefined when the file's keys must be rebuilt. The ~1 MB filter is
-   * decoded on the first call, not when the footer is read: the footer is read while DuckDB
-   * classifies the batch, the filter is needed once DuckDB writes.
+   * A maker of the stored keys' state (its filter resumed, its min/max; a fresh state on each call
+   * of the maker) when the footer allows it exactly; undefined when the file's keys must be
+   * rebuilt. The ~1 MB filter is decoded on the first call of `keys`, not when the footer is read:
+   * the footer is read while DuckDB classifies the batch, the filter is needed once DuckDB writes.
    */
   keys(): (() => FileKeys) | undefined;
 }

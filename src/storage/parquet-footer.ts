@@ -185,15 +185,16 @@ export function footerNumRows(meta: Uint8Array): number {
  * left free at the end of the result (for the caller's trailer: the footer is built in one array).
  */
 export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>, reserve = 0): Uint8Array {
-  const fields: StructField[] = readStructFields(meta);
-  const at = fields.findIndex((f) => f.id === KV_FIELD);
-  const merged: FooterKeyValue[] = at < 0 ? [] : decodeKeyValues((fields[at] as RawField).value);
+  const raw = readStructFields(meta);
+  const at = raw.findIndex((f) => f.id === KV_FIELD);
+  const merged: FooterKeyValue[] = at < 0 ? [] : decodeKeyValues(raw[at]!.value);
   for (const e of entries) {
     const i = merged.findIndex((m) => m.key === e.key);
     if (i >= 0) merged[i] = e;
     else merged.push(e);
   }
   const kv = { id: KV_FIELD, entries: merged };
+  const fields: StructField[] = [...raw];
   if (at >= 0) fields[at] = kv;
   else {
     const next = fields.findIndex((f) => f.id > KV_FIELD);

@@ -289,9 +289,9 @@ function storedSql(oldFiles: ReadonlyArray<string>): string {
 }
 
 /**
- * The rows of the new files, with `__tm_fg`: the rewritten groups' stored rows (updated ones
- * replaced by the incoming record, deleted ones dropped), then the inserts; only group `only`'s
- * when given.
+ * The rows of the new files, with `__tm_fg`: the rewritten groups' stored rows that no incoming
+ * record updates or deletes, then the incoming records they take (updates and inserts); only the
+ * groups of `subset` when given.
  */
 function rowsSql(
   args: BaseFilesArgs,
@@ -334,17 +334,22 @@ function rowsSql(
         o._hoodie_record_key AS _hoodie_record_key, ${g.pp} AS _hoodie_partition_path, ${g.name} AS _hoodie_file_name,
         ${data(stored)}, ${g.fg} AS __tm_fg
       FROM ${from} ${replaced}`);
-    // Updated records, one per stored copy they replace, with that copy's position in their seqno.
-    if (plan.changes !== undefined) {
-      const ug = only === undefined ? { ...g, join: `JOIN ${groups} g ON g.fg = c.__tm_fg` } : { ...g, join: '' };
-      branches.push(`SELECT ${t} AS _hoodie_commit_time, ${seqno(ug.task, 'c.__tm_pos')} AS _hoodie_commit_seqno, c.__tm_rk AS _hoodie_record_key,
-          ${ug.pp} AS _hoodie_partition_path, ${ug.name} AS _hoodie_file_name, ${data((f) => `b.${sqlIdent(f.name)}`)}, ${ug.fg} AS __tm_fg
-        FROM ${plan.changes} c JOIN ${plan.batch} b ON b.__tm_row = c.__tm_row ${ug.join}
-        WHERE c.__tm_kind = 'update'${only === undefined ? inGroups : ` AND c.__tm_fg = ${only.index}`}`);
-    }
   }
-  branches.push(`SELECT ${t} AS _hoodie_commit_time, ${seqno(g.task, `(${g.base} + i.__tm_row)`)} AS _hoodie_commit_seqno, i.__tm_rk AS _hoodie_record_key,
-      ${g.pp} AS _hoodie_partition_path, ${g.name} AS _hoodie_file_name, ${data((f) => `i.${sqlIdent(f.name)}`)}, ${g.fg} AS __tm_fg
-    FROM ${plan.inserts} i ${only === undefined ? `JOIN ${groups} g ON g.fg = i.__tm_fg` : `WHERE i.__tm_fg = ${only.index}`}`);
+  if (plan.changes !== undefined) {
+    // The incoming records the groups take, updates and inserts alike, in one join with the batch (it
+    // is read once per COPY): an update once per stored copy it replaces, with that copy's position
+    // in its seqno; an insert numbered after the stored file's rows.
+    const inGroups = subset === undefined ? '' : `__tm_fg${inSubset}`;
+    const taken = `SELECT __tm_row, __tm_rk, __tm_fg, __tm_pos FROM ${plan.changes} WHERE __tm_kind = 'update'${inGroups === '' ? '' : ` AND ${inGroups}`}
+        UNION ALL SELECT __tm_row, __tm_rk, __tm_fg, NULL FROM ${plan.insertKeys}${inGroups === '' ? '' : ` WHERE ${inGroups}`}`;
+    branches.push(`SELECT ${t} AS _hoodie_commit_time, ${seqno(g.task, `coalesce(c.__tm_pos, ${g.base} + c.__tm_row)`)} AS _hoodie_commit_seqno, c.__tm_rk AS _hoodie_record_key,
+        ${g.pp} AS _hoodie_partition_path, ${g.name} AS _hoodie_file_name, ${data((f) => `b.${sqlIdent(f.name)}`)}, ${g.fg} AS __tm_fg
+      FROM (${taken}) c JOIN ${plan.batch} b ON b.__tm_row = c.__tm_row ${only === undefined ? `JOIN ${groups} g ON g.fg = c.__tm_fg` : ''}`);
+  } else {
+    // Without a lookup every incoming record is an insert: streamed from the batch.
+    branches.push(`SELECT ${t} AS _hoodie_commit_time, ${seqno(g.task, `(${g.base} + i.__tm_row)`)} AS _hoodie_commit_seqno, i.__tm_rk AS _hoodie_record_key,
+        ${g.pp} AS _hoodie_partition_path, ${g.name} AS _hoodie_file_name, ${data((f) => `i.${sqlIdent(f.name)}`)}, ${g.fg} AS __tm_fg
+      FROM ${plan.inserts} i ${only === undefined ? `JOIN ${groups} g ON g.fg = i.__tm_fg` : `WHERE i.__tm_fg = ${only.index}`}`);
+  }
   return branches.join('\nUNION ALL\n');
 }

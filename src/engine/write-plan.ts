@@ -65,7 +65,10 @@ export interface WritePlan extends RecordCounts {
   readonly changes: string | undefined;
   /** The (precombined) batch the plan's records come from. */
   readonly batch: string;
-  /** Relation of the inserted records: the batch's columns plus `__tm_fg`. */
+  /**
+   * Relation of the inserted records: the batch's columns plus `__tm_fg` (what the writer reads
+   * when there is no `changes`; with it, the writer joins `insertKeys` and the updates to the batch).
+   */
   readonly inserts: string;
   /** The same records' `__tm_row`, `__tm_rk`, `__tm_pp` and `__tm_fg` only. */
   readonly insertKeys: string;

@@ -32,10 +32,11 @@ export interface FileStore {
   /** Up to `length` bytes from `offset` (fewer at the end of the file). */
   readBytes(path: string, offset: number, length: number): Promise<Uint8Array>;
   /**
-   * Overwrites the file from `offset` on with `content` and cuts it there: the file ends up as its
-   * first `offset` bytes followed by `content` (used to replace a Parquet footer in place).
+   * Overwrites the file from `offset` on with `content` (its arrays one after another) and cuts it
+   * there: the file ends up as its first `offset` bytes followed by `content` (used to replace a
+   * Parquet footer in place).
    */
-  replaceTail(path: string, offset: number, content: Uint8Array): Promise<void>;
+  replaceTail(path: string, offset: number, content: ReadonlyArray<Uint8Array>): Promise<void>;
   /** Moves a file, replacing `to` if it exists and creating its directory (one rename on one volume). */
   rename(from: string, to: string): Promise<void>;
   mkdirs(dir: string): Promise<void>;

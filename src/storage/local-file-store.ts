@@ -16,6 +16,30 @@ function wrap(op: string, file: string, error: unknown): StorageError {
   return new StorageError(`${op} ${file} failed: ${messageOf(error)}`, { file, cause: error });
 }
 
+/** Writes the arrays one after another from `offset` (one writev, repeated after a short write). Returns their length. */
+async function writeAllAt(handle: fs.FileHandle, parts: ReadonlyArray<Uint8Array>, offset: number): Promise<number> {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  for (let done = 0; done < length; ) {
+    const { bytesWritten } = await handle.writev(after(parts, done), offset + done);
+    if (bytesWritten <= 0) throw new Error(`wrote nothing at byte ${offset + done}`);
+    done += bytesWritten;
+  }
+  return length;
+}
+
+/** The arrays without their first `skip` bytes. */
+function after(parts: ReadonlyArray<Uint8Array>, skip: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (skip >= p.length) skip -= p.length;
+    else {
+      out.push(skip > 0 ? p.subarray(skip) : p);
+      skip = 0;
+    }
+  }
+  return out;
+}
+
 async function writeAndSync(file: string, content: string | Uint8Array, flag: 'w' | 'wx'): Promise<void> {
   const handle = await fs.open(file, flag);
   try {
@@ -140,12 +164,12 @@ export class LocalFileStore implements FileStore {
     }
   }
 
-  async replaceTail(file: string, offset: number, content: Uint8Array): Promise<void> {
+  async replaceTail(file: string, offset: number, content: ReadonlyArray<Uint8Array>): Promise<void> {
     try {
       const handle = await fs.open(file, 'r+');
       try {
-        await handle.write(content, 0, content.length, offset);
-        await handle.truncate(offset + content.length);
+        const length = await writeAllAt(handle, content, offset);
+        await handle.truncate(offset + length);
       } finally {
         await handle.close();
       }

@@ -109,8 +109,8 @@ function writeKeyValues(w: Writer, entries: ReadonlyArray<FooterKeyValue>): void
   }
 }
 
-/** A struct of these fields (raw, or key/value metadata written in place), with `reserve` bytes after it. */
-function encodeStruct(fields: ReadonlyArray<StructField>, reserve = 0): Uint8Array {
+/** A struct of these fields (raw, or key/value metadata written in place). */
+function encodeStruct(fields: ReadonlyArray<StructField>): Writer {
   const w = new Writer();
   let last = 0;
   for (const f of fields) {
@@ -124,7 +124,7 @@ function encodeStruct(fields: ReadonlyArray<StructField>, reserve = 0): Uint8Arr
     last = f.id;
   }
   w.byte(T.STOP);
-  return w.finish(reserve);
+  return w;
 }
 
 /** The key/value metadata of a `FileMetaData` (empty when it has none). */
@@ -181,10 +181,14 @@ export function footerNumRows(meta: Uint8Array): number {
 
 /**
  * The `FileMetaData` with `entries` set: an existing key is given the new value in place, new keys
- * are appended in the order given. Every other field is copied byte for byte. `reserve` bytes are
- * left free at the end of the result (for the caller's trailer: the footer is built in one array).
+ * are appended in the order given. Every other field is copied byte for byte.
  */
-export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>, reserve = 0): Uint8Array {
+export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>): Uint8Array {
+  return encodeStruct(fieldsWithKeyValues(meta, entries)).finish();
+}
+
+/** The top-level fields of `meta`, with its key/value metadata merged with `entries` (see withFooterKeyValues). */
+function fieldsWithKeyValues(meta: Uint8Array, entries: ReadonlyArray<FooterKeyValue>): StructField[] {
   const raw = readStructFields(meta);
   const at = raw.findIndex((f) => f.id === KV_FIELD);
   const merged: FooterKeyValue[] = at < 0 ? [] : decodeKeyValues(raw[at]!.value);
@@ -200,12 +204,12 @@ export function withFooterKeyValues(meta: Uint8Array, entries: ReadonlyArray<Foo
     const next = fields.findIndex((f) => f.id > KV_FIELD);
     fields.splice(next < 0 ? fields.length : next, 0, kv);
   }
-  return encodeStruct(fields, reserve);
+  return fields;
 }
 
 /** Re-encodes a `FileMetaData` unchanged (for tests: a footer must round-trip byte for byte). */
 export function reencodeFooter(meta: Uint8Array): Uint8Array {
-  return encodeStruct(readStructFields(meta));
+  return encodeStruct(readStructFields(meta)).finish();
 }
 
 /** Where a file's footer starts and its `FileMetaData` bytes. */
@@ -251,13 +255,15 @@ export async function readParquetFooter(store: FileStore, file: string, known?: 
 /**
  * Sets key/value metadata in a Parquet file's footer in place: the file is truncated at the footer
  * and the new footer, its length and `PAR1` written after the unchanged data. Returns the new size.
+ * The footer is written from its parts (a bloom filter's ~1 MB value is not copied into one array).
  */
 export async function setParquetKeyValues(store: FileStore, file: string, entries: ReadonlyArray<FooterKeyValue>, known?: KnownLayout): Promise<number> {
   const { start, meta } = await readParquetFooter(store, file, known);
-  const tail = withFooterKeyValues(meta, entries, 8);
-  const length = tail.length - 8;
-  new DataView(tail.buffer, tail.byteOffset, tail.byteLength).setUint32(length, length, true);
-  tail.set(MAGIC, length + 4);
-  await store.replaceTail(file, start, tail);
-  return start + tail.length;
+  const footer = encodeStruct(fieldsWithKeyValues(meta, entries));
+  const length = footer.byteLength();
+  const trailer = new Uint8Array(8);
+  new DataView(trailer.buffer).setUint32(0, length, true);
+  trailer.set(MAGIC, 4);
+  await store.replaceTail(file, start, [...footer.parts(), trailer]);
+  return start + length + 8;
 }

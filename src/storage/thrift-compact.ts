@@ -170,15 +170,28 @@ export class Writer {
     }
   }
 
-  /** Everything written, in one array with `reserve` more bytes at its end for the caller to fill. */
-  finish(reserve = 0): Uint8Array {
+  /**
+   * Everything written, as the arrays it was given (not copied: large values stay where they are)
+   * and the bytes written between them, in order.
+   */
+  parts(): Uint8Array[] {
     this.flushScratch();
-    const out = new Uint8Array(this.length + reserve);
+    return [...this.chunks];
+  }
+
+  /** Everything written, in one array. */
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.byteLength());
     let at = 0;
-    for (const c of this.chunks) {
+    for (const c of this.parts()) {
       out.set(c, at);
       at += c.length;
     }
     return out;
+  }
+
+  /** Bytes written so far. */
+  byteLength(): number {
+    return this.length + this.scratch.length;
   }
 }

@@ -128,12 +128,12 @@ export class Reader {
 export class Writer {
   private chunks: Uint8Array[] = [];
   private scratch: number[] = [];
-  length = 0;
+  private flushed = 0; // bytes in `chunks`
 
   private flushScratch(): void {
     if (this.scratch.length === 0) return;
     this.chunks.push(Uint8Array.from(this.scratch));
-    this.length += this.scratch.length;
+    this.flushed += this.scratch.length;
     this.scratch = [];
   }
 
@@ -152,7 +152,7 @@ export class Writer {
   bytes(b: Uint8Array): void {
     this.flushScratch();
     this.chunks.push(b);
-    this.length += b.length;
+    this.flushed += b.length;
   }
 
   binary(b: Uint8Array): void {
@@ -192,6 +192,6 @@ export class Writer {
 
   /** Bytes written so far. */
   byteLength(): number {
-    return this.length + this.scratch.length;
+    return this.flushed + this.scratch.length;
   }
 }

@@ -37,6 +37,11 @@ export class DuckSession {
     config.memory_limit = options.memoryLimit ?? defaultMemoryLimit();
     // What spills goes to the system's temp directory, not to `.tmp` in whatever directory the user ran in.
     config.temp_directory = path.join(os.tmpdir(), `tidemark-duckdb-${process.pid}`);
+    // jemalloc (DuckDB's allocator on Linux) returns freed memory to the system from its own threads
+    // instead of keeping it until a query thread purges it: a 20M-row load (a partitioned COPY
+    // buffering ~300 files' row groups) peaked at 1631-1662 MiB RSS with them, 1681-1868 without, and
+    // was no slower. Elsewhere (no jemalloc) the setting does nothing.
+    config.allocator_background_threads = 'true';
     const session = new DuckSession(await DuckDBInstance.create(':memory:', config));
     // Time zone needs ICU, which loads with the first connection: every timestamp is read and written in UTC.
     await session.run(`SET GLOBAL TimeZone = 'UTC'`);

@@ -24,7 +24,9 @@
  * the two partitions it rewrites are the same size at every N, so a copy-on-write engine does the same
  * work; only costs that grow with the table (timeline, file listing, index) can make it slower, and
  * that is what the curve shows. (In the proportional shape, 20M would upsert 200k rows into two
- * partitions of 667k rows: 10× the work for every engine, the floor included.)
+ * partitions of 667k rows: 10× the work for every engine, the floor included.) Every size's data is
+ * staged first; then each repeat takes the sizes in turn (reversed every other repeat), so the
+ * machine's drift over minutes falls on every size alike instead of on whichever ran last.
  *
  * --isolate (the default with --scale; --no-isolate turns it off) runs each (peer, size, repeat) in a
  * fresh child process (isolate.ts starts child.ts), so its RSS is that peer's own. The parent
@@ -58,13 +60,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { PEERS, type StepRecord, runInterleaved, runSpec, warmUp } from './driver.ts';
+import { PEERS, type RunSpec, type StepRecord, runInterleaved, runSpec, warmUp } from './driver.ts';
 import type { Peer } from './peer.ts';
 import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
 import { FLOOR, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
-import { buildDataSet } from './stage.ts';
+import { type DataSet, buildDataSet } from './stage.ts';
 
 interface Args {
   rows: number;
@@ -141,6 +143,9 @@ async function main(): Promise<number> {
   log(isolate ? '  isolated: each peer, size and repeat runs in a fresh child process; RSS figures are that process\'s own' : '  not isolated: both peers run in this process; RSS figures are whole-process');
   const crashes: string[] = [];
   try {
+    // Every size's data first, so that a scale run can take its sizes in turn within each repeat:
+    // the machine's speed drifts over minutes, and sizes timed minutes apart would compare the drift.
+    const sets: Array<{ n: number; data: DataSet; spec: RunSpec; shape: { days: number; batch_rows: number } }> = [];
     for (const n of sizes) {
       const data = await buildDataSet(n, args.seed, dir, scaleMode);
       const exp = data.expected;
@@ -150,9 +155,13 @@ async function main(): Promise<number> {
         process.stdout.write(JSON.stringify(line) + '\n');
       }
       log(`data: ${fmtCount(n)} rows in ${data.days} days + batches of ${data.batches.b1.n}/${data.batches.b2.n}/${data.batches.b3.n} staged in ${data.stageSeconds.toFixed(1)} s (${(data.stageBytes / 2 ** 20).toFixed(0)} MiB parquet); expected ${exp.count} rows, sum(qty) ${exp.sumQty}, sum(amount) ${exp.sumAmount.toFixed(2)}, lookup ids ${data.lookupIds.join(',')}; peak RSS ${peakRssMb()} MiB`);
-      const spec = runSpec(data);
-      if (!isolate && n === sizes[0]) await warmUp(args.peers, spec, dir, args.memoryLimit);
-      for (let rep = 0; rep < args.repeat; rep++) {
+      sets.push({ n, data, spec: runSpec(data), shape });
+    }
+    if (!isolate) await warmUp(args.peers, sets[0]!.spec, dir, args.memoryLimit);
+    for (let rep = 0; rep < args.repeat; rep++) {
+      // The sizes in turn, their order reversed every other repeat (as the peers' order is).
+      for (const { n, data, spec, shape } of rep % 2 === 0 ? sets : [...sets].reverse()) {
+        const exp = data.expected;
         const extra = { repeat: rep, ...(scaleMode ? { scale_rows: n, ...shape } : {}) };
         if (!isolate) {
           // Step by step, the peers' order alternating by repeat (see driver.ts runInterleaved).
@@ -184,8 +193,8 @@ async function main(): Promise<number> {
           }
         }
       }
-      if (!args.keep) fs.rmSync(path.join(dir, `stage-${n}`), { recursive: true, force: true });
     }
+    if (!args.keep) for (const { n } of sets) fs.rmSync(path.join(dir, `stage-${n}`), { recursive: true, force: true });
     if (!args.keep) fs.rmSync(path.join(dir, '.tmp'), { recursive: true, force: true });
   } finally {
     process.chdir(cwd);

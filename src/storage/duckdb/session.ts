@@ -40,7 +40,7 @@ export class DuckSession {
     // jemalloc (DuckDB's allocator on Linux) returns freed memory to the system from its own threads
     // instead of keeping it until a query thread purges it: a 20M-row load (a partitioned COPY
     // buffering ~300 files' row groups) peaked at 1631-1662 MiB RSS with them, 1681-1868 without, and
-    // was no slower. Elsewhere (no jemalloc) the setting does nothing.
+    // was no slower. (The setting is DuckDB's own; builds without jemalloc, as on macOS, accept it.)
     config.allocator_background_threads = 'true';
     const session = new DuckSession(await DuckDBInstance.create(':memory:', config));
     // Time zone needs ICU, which loads with the first connection: every timestamp is read and written in UTC.

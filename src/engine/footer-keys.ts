@@ -14,7 +14,7 @@ import { TableFormatError } from '../errors.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { sqlStringList } from '../storage/duckdb/sql.ts';
 import type { FileStore } from '../storage/file-store.ts';
-import { type FooterKeyValue, type StoredKeyValue, footerColumnNames, footerKeyValues, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
+import { type FooterKeyValue, type StoredKeyValueBytes, footerColumnNames, footerKeyValueBytes, footerNumRows, readParquetFooter } from '../storage/parquet-footer.ts';
 import { BLOOM_TYPE_CODE, DynamicBloomFilter } from '../table/bloom-filter.ts';
 
 /** The bloom filter and key range of one file being written. */
@@ -203,17 +203,22 @@ export async function readStoredFooter(store: FileStore, file: string): Promise<
 }
 
 function resumable(meta: Uint8Array, rows: number): (() => FileKeys) | undefined {
-  let entries: StoredKeyValue[];
+  let entries: StoredKeyValueBytes[];
   try {
-    entries = footerKeyValues(meta);
+    entries = footerKeyValueBytes(meta);
   } catch (error) {
     if (error instanceof TableFormatError) return undefined;
     throw error;
   }
+  // The filter stays as its stored bytes (a view into the footer); the short values are decoded.
   const kv = new Map(entries.map((e) => [e.key, e.value]));
+  const text = (key: string): string | undefined => {
+    const v = kv.get(key);
+    return v === undefined ? undefined : utf8.decode(v);
+  };
   const bloom = kv.get('org.apache.hudi.bloomfilter');
-  const [min, max] = [kv.get('hoodie_min_record_key'), kv.get('hoodie_max_record_key')];
-  if (kv.get('hoodie_bloom_filter_type_code') !== BLOOM_TYPE_CODE || bloom === undefined || (rows > 0 && (min === undefined || max === undefined))) return undefined;
+  const [min, max] = [text('hoodie_min_record_key'), text('hoodie_max_record_key')];
+  if (text('hoodie_bloom_filter_type_code') !== BLOOM_TYPE_CODE || bloom === undefined || (rows > 0 && (min === undefined || max === undefined))) return undefined;
   let probe: DynamicBloomFilter | undefined;
   try {
     probe = DynamicBloomFilter.resume(bloom);

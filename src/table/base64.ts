@@ -39,8 +39,62 @@ export function encodeBase64Bytes(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-// Strict decoder: standard alphabet only, at most two '=' and only at the end (padding optional).
-export function decodeBase64(text: string, what: string): Uint8Array {
+/** Bytes as a string of the same char codes (Latin-1): how base64 stored as bytes is decoded. */
+function latin1(bytes: Uint8Array): string {
+  if (NativeBuffer !== undefined) return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return out;
+}
+
+// Every byte's value as a base64 digit, -1 for anything else (Latin-1 and beyond too).
+const DIGIT = new Int32Array(256).fill(-1);
+for (let i = 0; i < 64; i++) DIGIT[B64_CODES[i]] = i;
+
+/**
+ * Base64 stored as ASCII bytes, decoded four characters at a time: from bytes this is faster than
+ * making a ~1 MB string for Node's decoder. Undefined when the text is not valid base64, so the
+ * strict decoder below names the problem.
+ */
+function decodeAsciiBase64(t: Uint8Array): Uint8Array | undefined {
+  const n = t.length;
+  let end = n;
+  while (end > 0 && n - end < 2 && t[end - 1] === 61) end--;
+  if (end % 4 === 1 || (end < n && n % 4 !== 0)) return undefined;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  const full = end & ~3;
+  let bad = 0;
+  let o = 0;
+  for (let i = 0; i < full; i += 4) {
+    const [a, b, c, d] = [DIGIT[t[i]], DIGIT[t[i + 1]], DIGIT[t[i + 2]], DIGIT[t[i + 3]]];
+    bad |= a | b | c | d;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o] = v >>> 16;
+    out[o + 1] = v >>> 8;
+    out[o + 2] = v;
+    o += 3;
+  }
+  if (end > full) {
+    // 2 or 3 characters: 1 or 2 bytes (the last character's unused low bits are ignored).
+    const [a, b, c] = [DIGIT[t[full]], DIGIT[t[full + 1]], end - full === 3 ? DIGIT[t[full + 2]] : 0];
+    bad |= a | b | c;
+    const v = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = v >>> 16;
+    if (end - full === 3) out[o] = v >>> 8;
+  }
+  return bad < 0 ? undefined : out;
+}
+
+/**
+ * Strict decoder: standard alphabet only, at most two '=' and only at the end (padding optional).
+ * `encoded` is the text, or its bytes as stored (ASCII; any other byte is an invalid character).
+ */
+export function decodeBase64(encoded: string | Uint8Array, what: string): Uint8Array {
+  if (typeof encoded !== 'string') {
+    const decoded = decodeAsciiBase64(encoded);
+    if (decoded !== undefined) return decoded;
+  }
+  const text = typeof encoded === 'string' ? encoded : latin1(encoded);
   let end = text.length;
   while (end > 0 && text.length - end < 2 && text.charCodeAt(end - 1) === 61) end--;
   if (end % 4 === 1 || (end < text.length && text.length % 4 !== 0)) {
@@ -63,4 +117,51 @@ export function decodeBase64(text: string, what: string): Uint8Array {
     if (bits >= 8) out[o++] = (acc >>> (bits -= 8)) & 0xff;
   }
   return out;
+}
+
+/** Writes the base64 of the 3-byte group of `bytes` starting at `at` (1-3 bytes at the end) to `out[o..o+4)`. */
+function encodeGroup(bytes: Uint8Array, at: number, out: Uint8Array, o: number): void {
+  const n = bytes.length;
+  const v = (bytes[at] << 16) | (at + 1 < n ? bytes[at + 1] << 8 : 0) | (at + 2 < n ? bytes[at + 2] : 0);
+  out[o] = B64_CODES[v >>> 18];
+  out[o + 1] = B64_CODES[(v >>> 12) & 63];
+  out[o + 2] = at + 1 < n ? B64_CODES[(v >>> 6) & 63] : 61;
+  out[o + 3] = at + 2 < n ? B64_CODES[v & 63] : 61;
+}
+
+/**
+ * The base64 (standard, padded) of `after`, made from `encoded`, the base64 of `before` (as ASCII
+ * bytes), by re-encoding only the 3-byte groups in which the two differ: a bloom filter that took a
+ * few keys changes a few bits of its ~0.5 MB, and encoding it whole costs far more than comparing.
+ * Undefined when `after` is not as long as `before` or `encoded` is not exactly the encoding
+ * `encodeBase64Bytes(before)` gives (unpadded, or stray bits in the last character): then nothing
+ * of it can be kept and the caller encodes `after` in full. Neither input is changed.
+ */
+export function patchBase64(encoded: Uint8Array, before: Uint8Array, after: Uint8Array): Uint8Array | undefined {
+  const n = before.length;
+  if (after.length !== n || n === 0 || encoded.length !== Math.ceil(n / 3) * 4) return undefined;
+  // Every whole group of a strictly decoded text is canonical; only the last one can carry stray bits.
+  const last = new Uint8Array(4);
+  encodeGroup(before, (Math.ceil(n / 3) - 1) * 3, last, 0);
+  for (let i = 0; i < 4; i++) if (last[i] !== encoded[encoded.length - 4 + i]) return undefined;
+  const out = encoded.slice();
+  // Compared four bytes at a time where both are 4-aligned (fresh arrays are), then byte by byte.
+  let from = 0;
+  if (before.byteOffset % 4 === 0 && after.byteOffset % 4 === 0) {
+    const words = n >>> 2;
+    const [b, a] = [new Int32Array(before.buffer, before.byteOffset, words), new Int32Array(after.buffer, after.byteOffset, words)];
+    for (let w = 0; w < words; w++) if (b[w] !== a[w]) patchRange(before, after, out, w * 4, w * 4 + 4);
+    from = words * 4;
+  }
+  patchRange(before, after, out, from, n);
+  return out;
+}
+
+/** Re-encodes into `out` each group holding a byte of [from, to) in which `before` and `after` differ. */
+function patchRange(before: Uint8Array, after: Uint8Array, out: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (before[i] === after[i]) continue;
+    const g = (i / 3) | 0;
+    encodeGroup(after, g * 3, out, g * 4);
+  }
 }

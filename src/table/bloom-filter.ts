@@ -3,7 +3,7 @@
  * key, reproduced bit for bit (layout, hashing and row growth: hudi-format.md §7). Pure: no I/O.
  */
 import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
-import { decodeBase64, encodeBase64, encodeBase64Bytes } from './base64.ts';
+import { decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
 import { simdBatch, type PositionsSink } from './bloom-simd.ts';
 
 /** Sizing of a dynamic filter: keys per row, target false-positive rate, keys before rows stop growing. */
@@ -104,6 +104,9 @@ export class DynamicBloomFilter {
   private readonly inverse: number; // 1 / vectorSize, for bitIndex
   private reachedMax = false;
   private roundRobin = 0;
+  // The footer value a resumed filter was read from, as stored (base64 as ASCII bytes) and decoded:
+  // base64Bytes() re-encodes only what the new keys changed.
+  private origin: { readonly text: Uint8Array; readonly bytes: Uint8Array } | undefined;
 
   private constructor(
     private readonly vectorSize: number,
@@ -140,7 +143,12 @@ export class DynamicBloomFilter {
    * malformed input. maxEntries is not serialized: like Hudi, a parsed filter takes it as 0, so keys added
    * after the current row is full go round-robin over the existing rows.
    */
-  static fromBase64(encoded: string): DynamicBloomFilter {
+  static fromBase64(encoded: string | Uint8Array): DynamicBloomFilter {
+    return DynamicBloomFilter.parse(encoded).filter;
+  }
+
+  /** `fromBase64`, with the decoded bytes. */
+  private static parse(encoded: string | Uint8Array): { filter: DynamicBloomFilter; bytes: Uint8Array } {
     const fail = (problem: string): never => {
       throw new TableFormatError(`bloom filter: ${problem}`);
     };
@@ -165,18 +173,18 @@ export class DynamicBloomFilter {
       if ((vectorSize & 7) !== 0) bits[rowBytes - 1] &= (1 << (vectorSize & 7)) - 1; // bits past the end: ignored
       rows.push(bits);
     }
-    return new DynamicBloomFilter(vectorSize, nbHash, view.getInt32(13), 0, view.getInt32(17), rows);
+    return { filter: new DynamicBloomFilter(vectorSize, nbHash, view.getInt32(13), 0, view.getInt32(17), rows), bytes };
   }
 
   /**
-   * Parses a footer value written with `options` and restores the state a writer had after adding
+   * Parses a footer value (its text, or its bytes as stored) written with `options` and restores the state a writer had after adding
    * its keys, so adding more keys gives bit for bit the filter `create(options)` would build from all
    * keys in that order. `fromBase64` cannot (like Hudi, it forgets maxEntries). Undefined when the
    * value was not written with these options (other size, hash count or row size, or counters no
    * writer with these options reaches): the caller then rebuilds the filter from the keys.
    */
-  static resume(encoded: string, options: BloomFilterOptions = DEFAULT_BLOOM_OPTIONS): DynamicBloomFilter | undefined {
-    const parsed = DynamicBloomFilter.fromBase64(encoded);
+  static resume(encoded: string | Uint8Array, options: BloomFilterOptions = DEFAULT_BLOOM_OPTIONS): DynamicBloomFilter | undefined {
+    const { filter: parsed, bytes } = DynamicBloomFilter.parse(encoded);
     const fresh = DynamicBloomFilter.create(options);
     if (parsed.vectorSize !== fresh.vectorSize || parsed.nbHash !== fresh.nbHash || parsed.nr !== fresh.nr) return undefined;
     const rows = parsed.rows.length;
@@ -192,6 +200,7 @@ export class DynamicBloomFilter {
       filter.reachedMax = true;
       filter.roundRobin = count - nr - 1;
     }
+    if (typeof encoded !== 'string') filter.origin = { text: encoded, bytes };
     return filter;
   }
 
@@ -387,8 +396,13 @@ export class DynamicBloomFilter {
     return encodeBase64(this.serialize());
   }
 
-  /** The same footer value as its bytes (ASCII), ready to be written. */
+  /**
+   * The same footer value as its bytes (ASCII), ready to be written. A filter resumed from stored
+   * bytes re-encodes only the groups its new keys (and counters) changed.
+   */
   base64Bytes(): Uint8Array {
-    return encodeBase64Bytes(this.serialize());
+    const serialized = this.serialize();
+    const origin = this.origin;
+    return (origin === undefined ? undefined : patchBase64(origin.text, origin.bytes, serialized)) ?? encodeBase64Bytes(serialized);
   }
 }

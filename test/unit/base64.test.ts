@@ -2,11 +2,12 @@
  * The strict base64 codec of Hudi's bloom filters: the fast path (Node's native decoder, accepted
  * only at the exact length and without base64url characters) decodes, or refuses, exactly what the
  * alphabet-by-alphabet definition below does, on arbitrary text mixing the alphabet, padding,
- * white space, base64url and non-ASCII characters.
+ * white space, base64url and non-ASCII characters; decoding the same text from its stored bytes
+ * (UTF-8, as a Parquet footer holds it) does too. `patchBase64` gives exactly the full encoding.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, encodeBase64, encodeBase64Bytes } from '../../src/table/base64.ts';
+import { decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from '../../src/table/base64.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const VALUES = new Map([...ALPHABET].map((c, i) => [c, i]));
@@ -43,7 +44,9 @@ describe('base64', () => {
     fc.assert(
       fc.property(fc.array(char, { maxLength: 14 }), fc.constantFrom('', '=', '=='), (chars, pad) => {
         const text = chars.join('') + pad;
-        expect(outcome(() => decodeBase64(text, 'test'))).toBe(outcome(() => reference(text)));
+        const expected = outcome(() => reference(text));
+        expect(outcome(() => decodeBase64(text, 'test'))).toBe(expected);
+        expect(outcome(() => decodeBase64(new TextEncoder().encode(text), 'test'))).toBe(expected);
       }),
       { numRuns: 20_000 },
     );
@@ -71,5 +74,48 @@ describe('base64', () => {
         expect(Buffer.from(encodeBase64Bytes(view)).toString('latin1')).toBe(expected);
       }),
     );
+  });
+
+  it('names the invalid character when decoding stored bytes', () => {
+    const bytes = new TextEncoder().encode('QUJD-EFG');
+    expect(() => decodeBase64(bytes, 'stored filter')).toThrow(/stored filter: invalid base64 character "-" at 4/);
+    expect(() => decodeBase64(Uint8Array.of(0x51, 0x55, 0x4a, 0xc3), 'stored filter')).toThrow(/invalid base64 character/);
+  });
+
+  it('patches an encoding into exactly the full encoding of the changed bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 6 }),
+        fc.nat(3),
+        (before, edits, shift) => {
+          // Views at any alignment, as a footer's filter is (a subarray of the footer).
+          const at = (bytes: Uint8Array): Uint8Array => {
+            const backing = new Uint8Array(bytes.length + shift);
+            backing.set(bytes, shift);
+            return backing.subarray(shift);
+          };
+          const after = before.slice();
+          for (const [i, x] of edits) after[i % after.length] ^= x;
+          const encoded = at(encodeBase64Bytes(before));
+          const patched = patchBase64(encoded, at(before), at(after));
+          expect(Buffer.from(patched!).toString('latin1')).toBe(Buffer.from(after).toString('base64'));
+          expect(Buffer.from(encoded).toString('latin1')).toBe(Buffer.from(before).toString('base64')); // not changed
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('patches nothing it cannot keep: other lengths, no padding, stray bits in the last character', () => {
+    const before = Uint8Array.of(1, 2, 3, 4);
+    const after = Uint8Array.of(1, 2, 3, 5);
+    const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+    expect(Buffer.from(encodeBase64Bytes(before)).toString('latin1')).toBe('AQIDBA==');
+    expect(patchBase64(ascii('AQIDBA=='), before, Uint8Array.of(1, 2, 3))).toBeUndefined();
+    expect(patchBase64(ascii('AQIDBA'), before, after)).toBeUndefined();
+    expect(Buffer.from(decodeBase64(ascii('AQIDBB=='), 'test'))).toEqual(Buffer.from(before)); // stray bits decode the same
+    expect(patchBase64(ascii('AQIDBB=='), before, after)).toBeUndefined();
+    expect(Buffer.from(patchBase64(ascii('AQIDBA=='), before, after)!).toString('latin1')).toBe('AQIDBQ==');
   });
 });

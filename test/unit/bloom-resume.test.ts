@@ -31,6 +31,29 @@ describe('resuming a stored bloom filter', () => {
     );
   });
 
+  it('resumed from its stored bytes, writes exactly the bytes a filter built from all keys writes', () => {
+    const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 60 }), fc.array(key, { maxLength: 60 }), (a, b) => {
+        const stored = ascii(build(a, small).toBase64());
+        const resumed = DynamicBloomFilter.resume(stored, small)!;
+        resumed.addAll(b);
+        const expected = build([...a, ...b], small).toBase64();
+        expect(Buffer.from(resumed.base64Bytes()).toString('latin1')).toBe(expected);
+        expect(resumed.toBase64()).toBe(expected);
+        expect(Buffer.from(stored).toString('latin1')).toBe(build(a, small).toBase64()); // the stored bytes are not changed
+      }),
+      { numRuns: 300 },
+    );
+    // Hudi's defaults: a few keys added to a full-size filter, and a row added past 60000 keys.
+    const keys = Array.from({ length: 60_050 }, (_, i) => `key-${i * 7919}`);
+    for (const [split, end] of [[1_000, 1_133], [59_990, 60_050]] as const) {
+      const resumed = DynamicBloomFilter.resume(ascii(build(keys.slice(0, split)).toBase64()))!;
+      resumed.addAll(keys.slice(split, end));
+      expect(Buffer.from(resumed.base64Bytes()).toString('latin1')).toBe(build(keys.slice(0, end)).toBase64());
+    }
+  });
+
   it('does so with Hudi defaults across the 60000-key row boundary and the 100000 bound', () => {
     const keys = Array.from({ length: 130_000 }, (_, i) => `key-${i * 7919}`);
     for (const [split, end] of [[59_990, 60_020], [60_000, 60_001], [119_990, 120_010], [120_001, 130_000]] as const) {

@@ -16,7 +16,13 @@ import { FLOOR, TIDEMARK } from './report.ts';
 import type { BatchKey, DataSet } from './stage.ts';
 
 /** The peers by name. */
-export const PEERS: ReadonlyMap<string, (root: string, memoryLimit?: string) => Promise<Peer>> = new Map([
+/**
+ * Opens a peer on `root`: a new, empty table directory, or with `reopen` the table a peer (in
+ * another process) left there, to run the steps after the load on it.
+ */
+export type OpenPeer = (root: string, memoryLimit?: string, reopen?: boolean) => Promise<Peer>;
+
+export const PEERS: ReadonlyMap<string, OpenPeer> = new Map<string, OpenPeer>([
   [TIDEMARK, openTidemark],
   [FLOOR, openFloor],
 ]);
@@ -80,7 +86,7 @@ export function runSpec(data: DataSet): RunSpec {
  * load, the three upserts, snapshot_read, the lookups. Scale mode (`data.steps` has only
  * upsert_skewed): load, upsert_skewed, the snapshot (for correctness, untimed).
  */
-export function peerPhases(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): { phases: Array<() => Promise<void>>; finish: () => boolean } {
+export function peerPhases(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): { phases: Array<() => Promise<void>>; finish: () => boolean; failed: () => boolean } {
   const full = data.steps.length === 3;
   const out = (r: { step: string; rows: number | null; seconds: number | null; bytes_on_disk: number | null; [extra: string]: unknown }): void => {
     const { step, rows, seconds, bytes_on_disk, ...rest } = r;
@@ -151,14 +157,24 @@ export function peerPhases(peer: Peer, data: RunSpec, emit: Emit, extra: Record<
     out({ step: 'correctness', rows: data.expected.count, seconds: null, bytes_on_disk: duBytes(peer.root), ok, result: ok ? 'ok' : 'fail', problems });
     return ok;
   };
-  return { phases, finish };
+  return { phases, finish, failed: () => failed };
 }
 
-/** Runs one peer's phases in order; returns whether correctness passed. */
-export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}): Promise<boolean> {
+/**
+ * Which of a peer's phases a run takes: all of them, only the load, or every phase after the load (on
+ * the table a `load` run left, reopened).
+ */
+export type RunPart = 'all' | 'load' | 'after-load';
+
+/**
+ * Runs one peer's phases in order; returns whether correctness passed. A `load` part emits no
+ * correctness record unless the load failed (the `after-load` part checks the table).
+ */
+export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}, part: RunPart = 'all'): Promise<boolean> {
   const run = peerPhases(peer, data, emit, extra);
-  for (const p of run.phases) await p();
-  return run.finish();
+  const phases = part === 'load' ? run.phases.slice(0, 1) : part === 'after-load' ? run.phases.slice(1) : run.phases;
+  for (const p of phases) await p();
+  return part === 'load' && !run.failed() ? true : run.finish();
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Emit, RunSpec, StepRecord } from './driver.ts';
+import type { Emit, RunPart, RunSpec, StepRecord } from './driver.ts';
 
 /** One peer run: which peer, where its table lives, what to run and what to add to each record. */
 export interface ChildJob {
@@ -25,16 +25,21 @@ export interface ChildJob {
   extra: Record<string, unknown>;
   /** Warm the peer up (untimed) before the timed steps. */
   warmUp: boolean;
+  /** Which phases to run (see driver.ts `runPeer`); `after-load` reopens the table at `root`. */
+  part: RunPart;
 }
 
 export type ChildMessage = { type: 'record'; record: StepRecord } | { type: 'done'; ok: boolean };
 
 /**
- * How a child run ended: `failure` (one line) is undefined when it ran to the end; `output` is the
+ * How a child run ended: `failure` (one line) is undefined when it ran to the end, `ok` whether what
+ * it ran passed (a load child whose load failed has already reported so); `output` is the
  * tail of its stdout and stderr; `peakRssMb` the last maxRSS it reported (0 if none).
  */
 export interface ChildOutcome {
   failure: string | undefined;
+  /** The child's run reported passing (its correctness, or a load that did not fail). */
+  ok: boolean;
   output: string;
   peakRssMb: number;
 }
@@ -48,11 +53,12 @@ export function runIsolated(job: ChildJob, emit: Emit, cwd: string): Promise<Chi
   return new Promise((resolve) => {
     let tail = '';
     let done = false;
+    let ok = false;
     let peakRssMb = 0;
     let failure: string | undefined;
     const child = fork(CHILD, [], { cwd, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const finish = (why: string | undefined): void => {
-      resolve({ failure: why, output: tail.trimEnd(), peakRssMb });
+      resolve({ failure: why, ok: why === undefined && ok, output: tail.trimEnd(), peakRssMb });
     };
     const prefix = `  [${job.peer} child ${child.pid ?? '?'}] `;
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -72,7 +78,10 @@ export function runIsolated(job: ChildJob, emit: Emit, cwd: string): Promise<Chi
       if (m.type === 'record') {
         peakRssMb = Math.max(peakRssMb, m.record.peak_rss_mb);
         emit(m.record);
-      } else done = true;
+      } else {
+        done = true;
+        ok = m.ok;
+      }
     });
     child.on('error', (e) => {
       failure ??= `child process error: ${e.message}`;

@@ -9,9 +9,11 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Peer, snapshotSql, toSnapshot } from './peer.ts';
 
-export async function openFloor(root: string, memoryLimit?: string): Promise<Peer> {
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(path.join(root, '.timeline'), { recursive: true });
+export async function openFloor(root: string, memoryLimit?: string, reopen = false): Promise<Peer> {
+  if (!reopen) {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, '.timeline'), { recursive: true });
+  }
   const inst = await DuckDBInstance.create(':memory:', memoryLimit === undefined ? {} : { memory_limit: memoryLimit });
   const conn = await inst.connect();
   // One file per partition at any partition count (the scale run's 300 days): past this many open
@@ -47,6 +49,14 @@ export async function openFloor(root: string, memoryLimit?: string): Promise<Pee
       CAST(${src}.id AS VARCHAR) AS _hoodie_record_key, 'dt=' || ${src}.dt AS _hoodie_partition_path,
       'fg-' || ${src}.dt || '_0-1-0_${instant(k)}.parquet' AS _hoodie_file_name, `;
   let commit = 0;
+  if (reopen) {
+    // The latest commit file names every live file; commits are numbered in their instants.
+    const last = fs.readdirSync(path.join(root, '.timeline')).filter((f) => f.endsWith('.commit')).sort().at(-1);
+    if (last === undefined) throw new Error(`cow-limit-meta: no commit in ${root} to reopen`);
+    const published = JSON.parse(fs.readFileSync(path.join(root, '.timeline', last), 'utf8')) as { commit: string; files: string[] };
+    for (const f of published.files) live.set(path.basename(path.dirname(f)).slice('dt='.length), f);
+    commit = Number(published.commit.slice(-4));
+  }
   return {
     name: 'cow-limit-meta',
     root,

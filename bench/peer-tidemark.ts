@@ -16,8 +16,8 @@ function extras(r: CommitResult): WriteExtras {
 
 const qtys = (rows: ReadonlyArray<Record<string, unknown>>): number[] => rows.map((r) => Number(r.qty));
 
-export async function openTidemark(root: string, memoryLimit?: string): Promise<Peer> {
-  fs.rmSync(root, { recursive: true, force: true });
+export async function openTidemark(root: string, memoryLimit?: string, reopen = false): Promise<Peer> {
+  if (!reopen) fs.rmSync(root, { recursive: true, force: true });
   const tm = await Tidemark.open(memoryLimit === undefined ? {} : { memoryLimit });
   const scan = `tidemark_scan('${root.replaceAll("'", "''")}')`;
   return {

@@ -5,13 +5,9 @@
 import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
 import { decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
 import { simdBatch, type PositionsSink } from './bloom-simd.ts';
+import { type BloomFilterOptions, bloomSizing } from './bloom-sizing.ts';
 
-/** Sizing of a dynamic filter: keys per row, target false-positive rate, keys before rows stop growing. */
-export interface BloomFilterOptions {
-  readonly numEntries: number;
-  readonly fpp: number;
-  readonly maxEntries: number;
-}
+export type { BloomFilterOptions } from './bloom-sizing.ts';
 
 /** Hudi's defaults: `hoodie.index.bloom.num_entries`, `.fpp`, `hoodie.bloom.index.filter.dynamic.max.entries`. */
 export const DEFAULT_BLOOM_OPTIONS: BloomFilterOptions = { numEntries: 60_000, fpp: 1e-9, maxEntries: 100_000 };
@@ -24,7 +20,6 @@ const VERSION = -1;
 const MURMUR = 1; // Hadoop's hash type code for MurmurHash
 const FILTER_HEADER = 13; // int32 version, int32 nbHash, int8 hashType, int32 vectorSize
 const DYNAMIC_HEADER = FILTER_HEADER + 12; // + int32 nr, int32 currentNbRecord, int32 rows
-const INT32_MAX = 0x7fffffff;
 const newRow = (vectorSize: number): Uint8Array => new Uint8Array((vectorSize + 7) >>> 3);
 
 // One 4-byte little-endian block, mixed. It does not depend on the seed, so a key's blocks are
@@ -121,21 +116,10 @@ export class DynamicBloomFilter {
     this.inverse = 1 / vectorSize;
   }
 
-  /** An empty filter sized like Hudi's (bits = ceil(n·-ln p / ln²2), hashes = ceil(ln2·bits / n)). */
+  /** An empty filter sized like Hudi's (see bloomSizing). */
   static create(options: BloomFilterOptions = DEFAULT_BLOOM_OPTIONS): DynamicBloomFilter {
-    const { numEntries, fpp, maxEntries } = options;
-    for (const [name, value, min] of [['numEntries', numEntries, 1], ['maxEntries', maxEntries, 0]] as const) {
-      if (!Number.isInteger(value) || value < min || value > INT32_MAX) {
-        throw new InvalidArgumentError(`bloom filter ${name} must be an integer in ${min}..${INT32_MAX}, got ${value}`);
-      }
-    }
-    if (!(fpp > 0 && fpp < 1)) throw new InvalidArgumentError(`bloom filter fpp must be in (0, 1), got ${fpp}`);
-    // Same double arithmetic, in the same order, as Hudi's BloomFilterUtils.
-    const log2Squared = Math.log(2) * Math.log(2);
-    const vectorSize = Math.ceil(numEntries * (-Math.log(fpp) / log2Squared));
-    if (vectorSize > INT32_MAX) throw new InvalidArgumentError(`bloom filter of ${vectorSize} bits is too large`);
-    const nbHash = Math.ceil((Math.log(2) * vectorSize) / numEntries);
-    return new DynamicBloomFilter(vectorSize, nbHash, numEntries, maxEntries, 0, [newRow(vectorSize)]);
+    const { vectorSize, nbHash } = bloomSizing(options);
+    return new DynamicBloomFilter(vectorSize, nbHash, options.numEntries, options.maxEntries, 0, [newRow(vectorSize)]);
   }
 
   /**
@@ -185,8 +169,8 @@ export class DynamicBloomFilter {
    */
   static resume(encoded: string | Uint8Array, options: BloomFilterOptions = DEFAULT_BLOOM_OPTIONS): DynamicBloomFilter | undefined {
     const { filter: parsed, bytes } = DynamicBloomFilter.parse(encoded);
-    const fresh = DynamicBloomFilter.create(options);
-    if (parsed.vectorSize !== fresh.vectorSize || parsed.nbHash !== fresh.nbHash || parsed.nr !== fresh.nr) return undefined;
+    const sized = bloomSizing(options);
+    if (parsed.vectorSize !== sized.vectorSize || parsed.nbHash !== sized.nbHash || parsed.nr !== options.numEntries) return undefined;
     const rows = parsed.rows.length;
     const count = parsed.currentNbRecord;
     const nr = parsed.nr;

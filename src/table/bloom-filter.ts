@@ -161,9 +161,9 @@ export class DynamicBloomFilter {
   }
 
   /**
-   * Parses a footer value (its text, or its bytes as stored) written with `options` and restores the state a writer had after adding
-   * its keys, so adding more keys gives bit for bit the filter `create(options)` would build from all
-   * keys in that order. `fromBase64` cannot (like Hudi, it forgets maxEntries). Undefined when the
+   * Parses a footer value (its text, or its bytes as stored) written with `options` and restores
+   * the state a writer had after adding its keys, so adding more keys gives bit for bit the filter
+   * `create(options)` would build from all keys in that order. `fromBase64` cannot (like Hudi, it forgets maxEntries). Undefined when the
    * value was not written with these options (other size, hash count or row size, or counters no
    * writer with these options reaches): the caller then rebuilds the filter from the keys.
    */

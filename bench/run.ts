@@ -185,11 +185,13 @@ async function main(): Promise<number> {
         for (const name of args.peers) {
           const root = path.join(dir, `${name}-${n}-r${rep}`);
           try {
-            // The load in one child, the steps after it in another (see the header: "Isolated").
+            // The load in one child, the steps after it in another (see --isolate in the header).
             for (const part of ['load', 'after-load'] as const) {
               const got = await runIsolated({ peer: name, dir, root, memoryLimit: args.memoryLimit, spec, extra, warmUp: true, part }, emit, cwd);
-              if (got.failure === undefined && !got.ok) break; // the load failed and was reported: nothing to run on
-              if (got.failure === undefined) continue;
+              if (got.failure === undefined) {
+                if (got.ok) continue;
+                break; // a failed step, already reported by the child: nothing more to run on this table
+              }
               const what = `${name} at ${fmtCount(n)} rows, repeat ${rep} (${part}): ${got.failure}`;
               crashes.push(what);
               log(`\n!!! bench child FAILED, ${what}; ${got.output ? `its output ended with:\n${got.output}` : 'it wrote nothing'}\n`);

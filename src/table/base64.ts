@@ -165,3 +165,102 @@ function patchRange(before: Uint8Array, after: Uint8Array, out: Uint8Array, from
     encodeGroup(after, g * 3, out, g * 4);
   }
 }
+
+/** The 24 bits of the group at text offset `o` of a canonical text ('=' reads as zero bits). */
+function groupBits(t: Uint8Array, o: number): number {
+  return (DIGIT[t[o]] << 18) | (DIGIT[t[o + 1]] << 12) | ((t[o + 2] === 61 ? 0 : DIGIT[t[o + 2]]) << 6) | (t[o + 3] === 61 ? 0 : DIGIT[t[o + 3]]);
+}
+
+/**
+ * Canonical, padded base64 text of `size` bytes (as ASCII bytes), read and edited a 3-byte group at
+ * a time without decoding the rest: a stored bloom filter of ~1 MB that takes a few hundred keys
+ * changes a few thousand of its bytes, and decoding and encoding it whole cost far more.
+ */
+export class Base64Text {
+  private constructor(
+    /** The text; edits change it in place. */
+    readonly text: Uint8Array,
+    /** How many bytes it encodes. */
+    readonly size: number,
+  ) {}
+
+  /**
+   * `encoded` as the text of `size` bytes when it is exactly what `encodeBase64Bytes` writes for
+   * some `size` bytes (length, alphabet, padding, no stray bits in the last character; every
+   * character is checked); undefined otherwise. Edits change `encoded` itself.
+   */
+  static of(encoded: Uint8Array, size: number): Base64Text | undefined {
+    const n = encoded.length;
+    if (size <= 0 || n !== Math.ceil(size / 3) * 4) return undefined;
+    let bad = 0;
+    // Four characters a step (twice as fast as one: the lookups are independent).
+    for (let i = 0; i < n - 4; i += 4) bad |= DIGIT[encoded[i]] | DIGIT[encoded[i + 1]] | DIGIT[encoded[i + 2]] | DIGIT[encoded[i + 3]];
+    // The last group: its digits, then '=' for the bytes it lacks, and only the canonical encoding.
+    const tail = size - (n / 4 - 1) * 3;
+    for (let i = n - 4; i < n - 3 + tail; i++) bad |= DIGIT[encoded[i]];
+    for (let i = n - 3 + tail; i < n; i++) if (encoded[i] !== 61) bad = -1;
+    if (bad < 0) return undefined;
+    const last = new Uint8Array(tail);
+    for (let i = 0, v = groupBits(encoded, n - 4); i < tail; i++) last[i] = v >>> (16 - 8 * i);
+    const again = new Uint8Array(4);
+    encodeGroup(last, 0, again, 0);
+    for (let i = 0; i < 4; i++) if (again[i] !== encoded[n - 4 + i]) return undefined;
+    return new Base64Text(encoded, size);
+  }
+
+  /** An editable copy. */
+  copy(): Base64Text {
+    return new Base64Text(this.text.slice(), this.size);
+  }
+
+  /** The decoded bytes [from, to). */
+  read(from: number, to: number): Uint8Array {
+    this.check(from, to);
+    const out = new Uint8Array(to - from);
+    for (let p = from; p < to; p++) out[p - from] = groupBits(this.text, ((p / 3) | 0) * 4) >>> (16 - 8 * (p % 3));
+    return out;
+  }
+
+  /** Replaces the bytes [at, at + bytes.length) with `bytes`. */
+  write(at: number, bytes: Uint8Array): void {
+    this.check(at, at + bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.setByte(at + i, bytes[i], false);
+  }
+
+  /** ORs `bytes` into the bytes [at, at + bytes.length); only the groups of its non-zero bytes change. */
+  or(at: number, bytes: Uint8Array): void {
+    this.check(at, at + bytes.length);
+    let from = 0;
+    if (bytes.byteOffset % 4 === 0) {
+      // Mostly zeros: skipped four bytes at a time.
+      const words = bytes.length >>> 2;
+      const w = new Int32Array(bytes.buffer, bytes.byteOffset, words);
+      for (let k = 0; k < words; k++) {
+        if (w[k] === 0) continue;
+        for (let i = k * 4; i < k * 4 + 4; i++) if (bytes[i] !== 0) this.setByte(at + i, bytes[i], true);
+      }
+      from = words * 4;
+    }
+    for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) this.setByte(at + i, bytes[i], true);
+  }
+
+  private setByte(p: number, value: number, or: boolean): void {
+    const g = (p / 3) | 0;
+    const shift = 16 - 8 * (p - g * 3);
+    const v = groupBits(this.text, g * 4);
+    const next = or ? v | (value << shift) : (v & ~(0xff << shift)) | (value << shift);
+    if (next === v) return;
+    const t = this.text;
+    const o = g * 4;
+    t[o] = B64_CODES[next >>> 18];
+    t[o + 1] = B64_CODES[(next >>> 12) & 63];
+    if (g * 3 + 1 < this.size) t[o + 2] = B64_CODES[(next >>> 6) & 63];
+    if (g * 3 + 2 < this.size) t[o + 3] = B64_CODES[next & 63];
+  }
+
+  private check(from: number, to: number): void {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from <= to && to <= this.size)) {
+      throw new RangeError(`base64 range [${from}, ${to}) is outside the ${this.size} bytes encoded`);
+    }
+  }
+}

@@ -3,7 +3,7 @@
  * key, reproduced bit for bit (layout, hashing and row growth: hudi-format.md §7). Pure: no I/O.
  */
 import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
-import { decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
+import { Base64Text, decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
 import { simdBatch, type PositionsSink } from './bloom-simd.ts';
 import { type BloomFilterOptions, bloomSizing } from './bloom-sizing.ts';
 
@@ -102,6 +102,10 @@ export class DynamicBloomFilter {
   // The footer value a resumed filter was read from, as stored (base64 as ASCII bytes) and decoded:
   // base64Bytes() re-encodes only what the new keys changed.
   private origin: { readonly text: Uint8Array; readonly bytes: Uint8Array } | undefined;
+  // A filter resumed from stored bytes is not decoded until it must be (mightContain, serialize):
+  // until then its first `rows` rows hold only the bits set since, and base64Bytes() ORs them into
+  // the stored text (see overStored).
+  private stored: { readonly text: Base64Text; readonly rows: number } | undefined;
 
   private constructor(
     private readonly vectorSize: number,
@@ -163,12 +167,15 @@ export class DynamicBloomFilter {
   /**
    * Parses a footer value (its text, or its bytes as stored) written with `options` and restores
    * the state a writer had after adding its keys, so adding more keys gives bit for bit the filter
-   * `create(options)` would build from all keys in that order. `fromBase64` cannot (like Hudi, it forgets maxEntries). Undefined when the
-   * value was not written with these options (other size, hash count or row size, or counters no
-   * writer with these options reaches): the caller then rebuilds the filter from the keys.
+   * `create(options)` would build from all keys in that order. `fromBase64` cannot (like Hudi, it
+   * forgets maxEntries). Undefined when the value was not written with these options (other size,
+   * hash count or row size, or counters no writer with these options reaches): the caller then
+   * rebuilds the filter from the keys. From stored bytes only the headers are decoded (every
+   * character is checked): a rewrite adds a few keys and writes the value again (`base64Bytes`).
    */
   static resume(encoded: string | Uint8Array, options: BloomFilterOptions = DEFAULT_BLOOM_OPTIONS): DynamicBloomFilter | undefined {
-    const { filter: parsed, bytes } = DynamicBloomFilter.parse(encoded);
+    const lazy = typeof encoded === 'string' ? undefined : DynamicBloomFilter.overStored(encoded);
+    const { filter: parsed, bytes } = lazy === undefined ? DynamicBloomFilter.parse(encoded) : { filter: lazy, bytes: undefined };
     const sized = bloomSizing(options);
     if (parsed.vectorSize !== sized.vectorSize || parsed.nbHash !== sized.nbHash || parsed.nr !== options.numEntries) return undefined;
     const rows = parsed.rows.length;
@@ -184,8 +191,58 @@ export class DynamicBloomFilter {
       filter.reachedMax = true;
       filter.roundRobin = count - nr - 1;
     }
-    if (typeof encoded !== 'string') filter.origin = { text: encoded, bytes };
+    if (lazy !== undefined) filter.stored = lazy.stored;
+    else if (typeof encoded !== 'string') filter.origin = { text: encoded, bytes: bytes! };
     return filter;
+  }
+
+  /**
+   * The filter stored as `encoded` (base64 as ASCII bytes), its bits left undecoded: every row
+   * starts empty and `stored` keeps the text. Only the headers are decoded and every character is
+   * checked. Undefined unless the text is exactly what this writer writes (canonical base64, rows
+   * consistent, no bits past a row's end): parse then reads it, or names what is wrong with it.
+   */
+  private static overStored(encoded: Uint8Array): DynamicBloomFilter | undefined {
+    if (encoded.length < 36) return undefined;
+    let head: Uint8Array;
+    try {
+      head = decodeBase64(encoded.subarray(0, 36), 'bloom filter'); // 27 bytes: the dynamic header and more
+    } catch {
+      return undefined;
+    }
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const [version, nbHash, hashType, vectorSize, count] = [view.getInt32(0), view.getInt32(4), view.getInt8(8), view.getInt32(9), view.getInt32(21)];
+    if (version !== VERSION || hashType !== MURMUR || nbHash <= 0 || vectorSize <= 0 || count <= 0) return undefined;
+    const rowBytes = (vectorSize + 7) >>> 3;
+    const stride = FILTER_HEADER + rowBytes;
+    const text = Base64Text.of(encoded, DYNAMIC_HEADER + count * stride);
+    if (text === undefined) return undefined;
+    const stray = (vectorSize & 7) === 0 ? 0 : 0xff & ~((1 << (vectorSize & 7)) - 1);
+    for (let r = 0, at = DYNAMIC_HEADER; r < count; r++, at += stride) {
+      const rowHeader = text.read(at, at + FILTER_HEADER);
+      if (rowHeader.some((b, i) => b !== head[i])) return undefined;
+      if (stray !== 0 && (text.read(at + stride - 1, at + stride)[0]! & stray) !== 0) return undefined;
+    }
+    const rows = Array.from({ length: count }, () => newRow(vectorSize));
+    const filter = new DynamicBloomFilter(vectorSize, nbHash, view.getInt32(13), 0, view.getInt32(17), rows);
+    filter.stored = { text, rows: count };
+    return filter;
+  }
+
+  /** Decodes a filter over stored text: its rows then hold every bit (see `stored`). */
+  private materialize(): void {
+    const stored = this.stored;
+    if (stored === undefined) return;
+    const bytes = decodeBase64(stored.text.text, 'bloom filter');
+    const rowBytes = (this.vectorSize + 7) >>> 3;
+    for (let r = 0, at = DYNAMIC_HEADER + FILTER_HEADER; r < stored.rows; r++, at += FILTER_HEADER + rowBytes) {
+      const added = this.rows[r]!;
+      const row = bytes.slice(at, at + rowBytes);
+      for (let i = 0; i < rowBytes; i++) row[i] |= added[i]!;
+      this.rows[r] = row;
+    }
+    this.stored = undefined;
+    this.origin = { text: stored.text.text, bytes };
   }
 
   // Fills this.positions with the nbHash bit positions of the key bytes b[start, start + len)
@@ -345,6 +402,7 @@ export class DynamicBloomFilter {
 
   /** False when the key was certainly never added; true when some row has all of its bits. */
   mightContain(key: string): boolean {
+    this.materialize();
     const positions = this.hashKey(key);
     nextRow: for (const row of this.rows) {
       for (let j = 0; j < positions.length; j++) {
@@ -357,9 +415,21 @@ export class DynamicBloomFilter {
 
   /** Serialized DYNAMIC_V0 bytes (big-endian Java DataOutput), before base64. */
   serialize(): Uint8Array {
+    this.materialize();
     const stride = FILTER_HEADER + ((this.vectorSize + 7) >>> 3);
     const out = new Uint8Array(DYNAMIC_HEADER + this.rows.length * stride);
-    const view = new DataView(out.buffer);
+    this.writeHeader(out);
+    this.rows.forEach((row, r) => {
+      const at = DYNAMIC_HEADER + r * stride;
+      out.copyWithin(at, 0, FILTER_HEADER); // each row repeats the filter header
+      out.set(row, at + FILTER_HEADER); // rows are kept in serialized bit order: bit i = byte i>>3, mask 1<<(i&7)
+    });
+    return out;
+  }
+
+  // The dynamic header (which the first row's header begins with) into out[0, DYNAMIC_HEADER).
+  private writeHeader(out: Uint8Array): void {
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     view.setInt32(0, VERSION);
     view.setInt32(4, this.nbHash);
     view.setInt8(8, MURMUR);
@@ -367,12 +437,6 @@ export class DynamicBloomFilter {
     view.setInt32(13, this.nr);
     view.setInt32(17, this.currentNbRecord);
     view.setInt32(21, this.rows.length);
-    this.rows.forEach((row, r) => {
-      const at = DYNAMIC_HEADER + r * stride;
-      out.copyWithin(at, 0, FILTER_HEADER); // each row repeats the filter header
-      out.set(row, at + FILTER_HEADER); // rows are kept in serialized bit order: bit i = byte i>>3, mask 1<<(i&7)
-    });
-    return out;
   }
 
   /** The footer value: serialize(), then base64 (standard alphabet, padded), exactly as Hudi writes it. */
@@ -382,9 +446,21 @@ export class DynamicBloomFilter {
 
   /**
    * The same footer value as its bytes (ASCII), ready to be written. A filter resumed from stored
-   * bytes re-encodes only the groups its new keys (and counters) changed.
+   * bytes re-encodes only the groups its new keys (and counters) changed, without decoding the
+   * rest unless something needed every bit (`mightContain`, `serialize`, a row added).
    */
   base64Bytes(): Uint8Array {
+    const stored = this.stored;
+    if (stored !== undefined && this.rows.length === stored.rows) {
+      // The stored text with the new header (counters) and the bits set since ORed in.
+      const out = stored.text.copy();
+      const header = new Uint8Array(DYNAMIC_HEADER);
+      this.writeHeader(header);
+      out.write(0, header);
+      const stride = FILTER_HEADER + ((this.vectorSize + 7) >>> 3);
+      this.rows.forEach((row, r) => out.or(DYNAMIC_HEADER + r * stride + FILTER_HEADER, row));
+      return out.text;
+    }
     const serialized = this.serialize();
     const origin = this.origin;
     return (origin === undefined ? undefined : patchBase64(origin.text, origin.bytes, serialized)) ?? encodeBase64Bytes(serialized);

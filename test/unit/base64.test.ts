@@ -3,11 +3,12 @@
  * only at the exact length and without base64url characters) decodes, or refuses, exactly what the
  * alphabet-by-alphabet definition below does, on arbitrary text mixing the alphabet, padding,
  * white space, base64url and non-ASCII characters; decoding the same text from its stored bytes
- * (UTF-8, as a Parquet footer holds it) does too. `patchBase64` gives exactly the full encoding.
+ * (UTF-8, as a Parquet footer holds it) does too. `patchBase64` and `Base64Text`'s edits give
+ * exactly the full encoding of the changed bytes.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from '../../src/table/base64.ts';
+import { Base64Text, decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from '../../src/table/base64.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const VALUES = new Map([...ALPHABET].map((c, i) => [c, i]));
@@ -117,5 +118,52 @@ describe('base64', () => {
     expect(Buffer.from(decodeBase64(ascii('AQIDBB=='), 'test'))).toEqual(Buffer.from(before)); // stray bits decode the same
     expect(patchBase64(ascii('AQIDBB=='), before, after)).toBeUndefined();
     expect(Buffer.from(patchBase64(ascii('AQIDBA=='), before, after)!).toString('latin1')).toBe('AQIDBQ==');
+  });
+
+  it('edits a text in place group by group into exactly the full encoding of the edited bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.array(fc.tuple(fc.boolean(), fc.nat(), fc.uint8Array({ maxLength: 12 })), { maxLength: 5 }),
+        fc.nat(3),
+        (bytes, edits, shift) => {
+          const backing = new Uint8Array(Math.ceil(bytes.length / 3) * 4 + shift);
+          backing.set(encodeBase64Bytes(bytes), shift);
+          const text = Base64Text.of(backing.subarray(shift), bytes.length)!;
+          expect(text).toBeDefined();
+          expect(Buffer.from(text.read(0, bytes.length))).toEqual(Buffer.from(bytes));
+          const copy = text.copy();
+          const expected = bytes.slice();
+          for (const [or, at, change] of edits) {
+            const from = at % bytes.length;
+            const part = change.subarray(0, bytes.length - from);
+            if (or) {
+              copy.or(from, part);
+              part.forEach((b, i) => (expected[from + i] |= b));
+            } else {
+              copy.write(from, part);
+              expected.set(part, from);
+            }
+          }
+          expect(Buffer.from(copy.text).toString('latin1')).toBe(Buffer.from(expected).toString('base64'));
+          expect(Buffer.from(copy.read(1 % bytes.length, bytes.length))).toEqual(Buffer.from(expected.subarray(1 % bytes.length)));
+          expect(Buffer.from(text.text).toString('latin1')).toBe(Buffer.from(bytes).toString('base64')); // the copy was edited
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes as editable text only the canonical, padded encoding of the given size', () => {
+    const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+    expect(Base64Text.of(ascii('AQIDBA=='), 4)).toBeDefined();
+    expect(Base64Text.of(ascii('AQIDBA=='), 5)).toBeUndefined(); // another size
+    expect(Base64Text.of(ascii('AQIDBA'), 4)).toBeUndefined(); // unpadded
+    expect(Base64Text.of(ascii('AQIDBB=='), 4)).toBeUndefined(); // stray bits in the last character
+    expect(Base64Text.of(ascii('AQ-DBA=='), 4)).toBeUndefined(); // base64url
+    expect(Base64Text.of(ascii('AQIDBA=A'), 4)).toBeUndefined(); // padding inside
+    expect(Base64Text.of(ascii('AQIDBAU='), 5)).toBeDefined();
+    expect(Base64Text.of(ascii('AQIDBAU='), 4)).toBeUndefined();
+    expect(() => Base64Text.of(ascii('AQIDBA=='), 4)!.read(3, 5)).toThrow(RangeError);
   });
 });

@@ -54,6 +54,21 @@ describe('resuming a stored bloom filter', () => {
     }
   });
 
+  it('answers membership for stored and added keys, and checks every stored character, when resumed from bytes', () => {
+    const keys = Array.from({ length: 3_000 }, (_, i) => `key-${i * 7919}`);
+    const text = build(keys.slice(0, 2_000)).toBase64();
+    const resumed = DynamicBloomFilter.resume(new TextEncoder().encode(text))!;
+    resumed.addAll(keys.slice(2_000));
+    expect(keys.every((k) => resumed.mightContain(k))).toBe(true);
+    expect(resumed.mightContain('never-added')).toBe(false);
+    expect(resumed.toBase64()).toBe(build(keys).toBase64());
+    // A bad character deep inside the bits, which only a full check finds: refused as from text.
+    const bad = new TextEncoder().encode(text);
+    bad[bad.length >> 1] = 0x2d; // '-'
+    expect(() => DynamicBloomFilter.resume(bad)).toThrow(/invalid base64 character "-"/);
+    expect(() => DynamicBloomFilter.resume(Buffer.from(bad).toString('latin1'))).toThrow(/invalid base64 character "-"/);
+  });
+
   it('does so with Hudi defaults across the 60000-key row boundary and the 100000 bound', () => {
     const keys = Array.from({ length: 130_000 }, (_, i) => `key-${i * 7919}`);
     for (const [split, end] of [[59_990, 60_020], [60_000, 60_001], [119_990, 120_010], [120_001, 130_000]] as const) {

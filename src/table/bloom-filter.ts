@@ -2,8 +2,9 @@
  * Apache Hudi's DYNAMIC_V0 bloom filter, the value of the `org.apache.hudi.bloomfilter` parquet footer
  * key, reproduced bit for bit (layout, hashing and row growth: hudi-format.md §7). Pure: no I/O.
  */
-import { InvalidArgumentError, InvalidInputError, TableFormatError } from '../errors.ts';
-import { Base64Text, decodeBase64, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
+import { InvalidArgumentError, InvalidInputError } from '../errors.ts';
+import { type Base64Text, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
+import { type FilterHeader, decodeFilter, decodeStoredRows, newRow, patchStoredFilter, serializeFilter, storedFilter } from './bloom-layout.ts';
 import { simdBatch, type PositionsSink } from './bloom-simd.ts';
 import { type BloomFilterOptions, bloomSizing } from './bloom-sizing.ts';
 
@@ -16,11 +17,6 @@ export const DEFAULT_BLOOM_OPTIONS: BloomFilterOptions = { numEntries: 60_000, f
 export const BLOOM_TYPE_CODE = 'DYNAMIC_V0';
 
 const M = 0x5bd1e995;
-const VERSION = -1;
-const MURMUR = 1; // Hadoop's hash type code for MurmurHash
-const FILTER_HEADER = 13; // int32 version, int32 nbHash, int8 hashType, int32 vectorSize
-const DYNAMIC_HEADER = FILTER_HEADER + 12; // + int32 nr, int32 currentNbRecord, int32 rows
-const newRow = (vectorSize: number): Uint8Array => new Uint8Array((vectorSize + 7) >>> 3);
 
 // One 4-byte little-endian block, mixed. It does not depend on the seed, so a key's blocks are
 // mixed once and reused by all nbHash rounds (each round only folds them into h).
@@ -103,9 +99,9 @@ export class DynamicBloomFilter {
   // base64Bytes() re-encodes only what the new keys changed.
   private origin: { readonly text: Uint8Array; readonly bytes: Uint8Array } | undefined;
   // A filter resumed from stored bytes is not decoded until it must be (mightContain, serialize):
-  // until then its first `rows` rows hold only the bits set since, and base64Bytes() ORs them into
-  // the stored text (see overStored).
-  private stored: { readonly text: Base64Text; readonly rows: number } | undefined;
+  // until then its first `header.rows` rows hold only the bits set since, and base64Bytes() ORs
+  // them into the stored text (see storedFilter).
+  private stored: { readonly header: FilterHeader; readonly text: Base64Text } | undefined;
 
   private constructor(
     private readonly vectorSize: number,
@@ -137,31 +133,8 @@ export class DynamicBloomFilter {
 
   /** `fromBase64`, with the decoded bytes. */
   private static parse(encoded: string | Uint8Array): { filter: DynamicBloomFilter; bytes: Uint8Array } {
-    const fail = (problem: string): never => {
-      throw new TableFormatError(`bloom filter: ${problem}`);
-    };
-    const bytes = decodeBase64(encoded, 'bloom filter');
-    if (bytes.length < DYNAMIC_HEADER) fail(`truncated header (${bytes.length} bytes)`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const version = view.getInt32(0);
-    const [nbHash, hashType, vectorSize] = [view.getInt32(4), view.getInt8(8), view.getInt32(9)];
-    if (version !== VERSION) fail(`unsupported version ${version} (expected -1)`);
-    if (hashType !== MURMUR) fail(`unsupported hash type ${hashType} (expected 1, murmur)`);
-    if (nbHash <= 0 || vectorSize <= 0) fail(`bad nbHash ${nbHash} or vector size ${vectorSize}`);
-    const count = view.getInt32(21);
-    if (count <= 0) fail(`bad row count ${count}`);
-    const rowBytes = (vectorSize + 7) >>> 3;
-    const size = DYNAMIC_HEADER + count * (FILTER_HEADER + rowBytes);
-    if (bytes.length !== size) fail(`${bytes.length} bytes, but ${count} rows of ${vectorSize} bits need ${size}`);
-    const rows: Uint8Array[] = [];
-    for (let r = 0, at = DYNAMIC_HEADER; r < count; r++, at += FILTER_HEADER + rowBytes) {
-      const rowHeader = bytes.subarray(at, at + FILTER_HEADER);
-      if (rowHeader.some((b, i) => b !== bytes[i])) fail(`row ${r} header differs from the top one`);
-      const bits = bytes.slice(at + FILTER_HEADER, at + FILTER_HEADER + rowBytes);
-      if ((vectorSize & 7) !== 0) bits[rowBytes - 1] &= (1 << (vectorSize & 7)) - 1; // bits past the end: ignored
-      rows.push(bits);
-    }
-    return { filter: new DynamicBloomFilter(vectorSize, nbHash, view.getInt32(13), 0, view.getInt32(17), rows), bytes };
+    const { header: h, rows, bytes } = decodeFilter(encoded);
+    return { filter: new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, rows), bytes };
   }
 
   /**
@@ -196,36 +169,13 @@ export class DynamicBloomFilter {
     return filter;
   }
 
-  /**
-   * The filter stored as `encoded` (base64 as ASCII bytes), its bits left undecoded: every row
-   * starts empty and `stored` keeps the text. Only the headers are decoded and every character is
-   * checked. Undefined unless the text is exactly what this writer writes (canonical base64, rows
-   * consistent, no bits past a row's end): parse then reads it, or names what is wrong with it.
-   */
+  /** A filter over stored bytes, its bits left undecoded (see `storedFilter`): every row starts empty. */
   private static overStored(encoded: Uint8Array): DynamicBloomFilter | undefined {
-    if (encoded.length < 36) return undefined;
-    let head: Uint8Array;
-    try {
-      head = decodeBase64(encoded.subarray(0, 36), 'bloom filter'); // 27 bytes: the dynamic header and more
-    } catch {
-      return undefined;
-    }
-    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const [version, nbHash, hashType, vectorSize, count] = [view.getInt32(0), view.getInt32(4), view.getInt8(8), view.getInt32(9), view.getInt32(21)];
-    if (version !== VERSION || hashType !== MURMUR || nbHash <= 0 || vectorSize <= 0 || count <= 0) return undefined;
-    const rowBytes = (vectorSize + 7) >>> 3;
-    const stride = FILTER_HEADER + rowBytes;
-    const text = Base64Text.of(encoded, DYNAMIC_HEADER + count * stride);
-    if (text === undefined) return undefined;
-    const stray = (vectorSize & 7) === 0 ? 0 : 0xff & ~((1 << (vectorSize & 7)) - 1);
-    for (let r = 0, at = DYNAMIC_HEADER; r < count; r++, at += stride) {
-      const rowHeader = text.read(at, at + FILTER_HEADER);
-      if (rowHeader.some((b, i) => b !== head[i])) return undefined;
-      if (stray !== 0 && (text.read(at + stride - 1, at + stride)[0]! & stray) !== 0) return undefined;
-    }
-    const rows = Array.from({ length: count }, () => newRow(vectorSize));
-    const filter = new DynamicBloomFilter(vectorSize, nbHash, view.getInt32(13), 0, view.getInt32(17), rows);
-    filter.stored = { text, rows: count };
+    const stored = storedFilter(encoded);
+    if (stored === undefined) return undefined;
+    const h = stored.header;
+    const filter = new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, Array.from({ length: h.rows }, () => newRow(h.vectorSize)));
+    filter.stored = stored;
     return filter;
   }
 
@@ -233,14 +183,8 @@ export class DynamicBloomFilter {
   private materialize(): void {
     const stored = this.stored;
     if (stored === undefined) return;
-    const bytes = decodeBase64(stored.text.text, 'bloom filter');
-    const rowBytes = (this.vectorSize + 7) >>> 3;
-    for (let r = 0, at = DYNAMIC_HEADER + FILTER_HEADER; r < stored.rows; r++, at += FILTER_HEADER + rowBytes) {
-      const added = this.rows[r]!;
-      const row = bytes.slice(at, at + rowBytes);
-      for (let i = 0; i < rowBytes; i++) row[i] |= added[i]!;
-      this.rows[r] = row;
-    }
+    const { rows, bytes } = decodeStoredRows(stored, this.rows);
+    rows.forEach((row, r) => (this.rows[r] = row));
     this.stored = undefined;
     this.origin = { text: stored.text.text, bytes };
   }
@@ -416,27 +360,11 @@ export class DynamicBloomFilter {
   /** Serialized DYNAMIC_V0 bytes (big-endian Java DataOutput), before base64. */
   serialize(): Uint8Array {
     this.materialize();
-    const stride = FILTER_HEADER + ((this.vectorSize + 7) >>> 3);
-    const out = new Uint8Array(DYNAMIC_HEADER + this.rows.length * stride);
-    this.writeHeader(out);
-    this.rows.forEach((row, r) => {
-      const at = DYNAMIC_HEADER + r * stride;
-      out.copyWithin(at, 0, FILTER_HEADER); // each row repeats the filter header
-      out.set(row, at + FILTER_HEADER); // rows are kept in serialized bit order: bit i = byte i>>3, mask 1<<(i&7)
-    });
-    return out;
+    return serializeFilter(this.header(), this.rows);
   }
 
-  // The dynamic header (which the first row's header begins with) into out[0, DYNAMIC_HEADER).
-  private writeHeader(out: Uint8Array): void {
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    view.setInt32(0, VERSION);
-    view.setInt32(4, this.nbHash);
-    view.setInt8(8, MURMUR);
-    view.setInt32(9, this.vectorSize);
-    view.setInt32(13, this.nr);
-    view.setInt32(17, this.currentNbRecord);
-    view.setInt32(21, this.rows.length);
+  private header(): FilterHeader {
+    return { nbHash: this.nbHash, vectorSize: this.vectorSize, nr: this.nr, currentNbRecord: this.currentNbRecord, rows: this.rows.length };
   }
 
   /** The footer value: serialize(), then base64 (standard alphabet, padded), exactly as Hudi writes it. */
@@ -451,16 +379,7 @@ export class DynamicBloomFilter {
    */
   base64Bytes(): Uint8Array {
     const stored = this.stored;
-    if (stored !== undefined && this.rows.length === stored.rows) {
-      // The stored text with the new header (counters) and the bits set since ORed in.
-      const out = stored.text.copy();
-      const header = new Uint8Array(DYNAMIC_HEADER);
-      this.writeHeader(header);
-      out.write(0, header);
-      const stride = FILTER_HEADER + ((this.vectorSize + 7) >>> 3);
-      this.rows.forEach((row, r) => out.or(DYNAMIC_HEADER + r * stride + FILTER_HEADER, row));
-      return out.text;
-    }
+    if (stored !== undefined && this.rows.length === stored.header.rows) return patchStoredFilter(stored, this.header(), this.rows);
     const serialized = this.serialize();
     const origin = this.origin;
     return (origin === undefined ? undefined : patchBase64(origin.text, origin.bytes, serialized)) ?? encodeBase64Bytes(serialized);

@@ -153,9 +153,12 @@ export class LocalFileStore implements FileStore {
     try {
       const handle = await fs.open(file, 'r');
       try {
-        const buffer = new Uint8Array(length);
+        // Not zero-filled first (reading overwrites it): for a ~1 MB Hudi footer, zeroing fresh
+        // memory cost as much as the read. What lies past a short read is not handed out.
+        const buffer = Buffer.allocUnsafeSlow(length);
         const { bytesRead } = await handle.read(buffer, 0, length, offset);
-        return buffer.subarray(0, bytesRead);
+        const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+        return bytesRead === length ? bytes : bytes.slice(0, bytesRead);
       } finally {
         await handle.close();
       }

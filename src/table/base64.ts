@@ -15,7 +15,11 @@ for (let i = 0; i < 64; i++) B64_VALUES[B64_CODES[i]] = i;
 type NodeBuffer = Uint8Array & { toString(encoding: string): string };
 const NativeBuffer = (
   globalThis as {
-    Buffer?: { from(data: ArrayBufferView | string, encoding?: string): NodeBuffer; from(data: ArrayBufferLike, byteOffset: number, length: number): NodeBuffer };
+    Buffer?: {
+      from(data: ArrayBufferView | string, encoding?: string): NodeBuffer;
+      from(data: ArrayBufferLike, byteOffset: number, length: number): NodeBuffer;
+      allocUnsafeSlow(size: number): NodeBuffer;
+    };
   }
 ).Buffer;
 
@@ -210,7 +214,12 @@ export class Base64Text {
 
   /** An editable copy. */
   copy(): Base64Text {
-    return new Base64Text(this.text.slice(), this.size);
+    // Without zeroing the new memory first where Node can (the text overwrites it at once).
+    const n = this.text.length;
+    const fresh = NativeBuffer?.allocUnsafeSlow(n);
+    const text = fresh === undefined ? new Uint8Array(n) : new Uint8Array(fresh.buffer, fresh.byteOffset, n);
+    text.set(this.text);
+    return new Base64Text(text, this.size);
   }
 
   /** The decoded bytes [from, to). */

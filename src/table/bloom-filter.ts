@@ -88,6 +88,9 @@ function encodeKey(key: string): number {
   return encoder.encodeInto(key.replace(LONE_SURROGATE, '?'), keyBytes).written;
 }
 
+// A resumed filter's row that has taken no new bit yet (allocated when it first does: ~0.3 MB).
+const UNTOUCHED = new Uint8Array(0);
+
 /** Hudi's HoodieDynamicBoundedBloomFilter: rows of Hadoop bloom filters, one added per `numEntries` keys. */
 export class DynamicBloomFilter {
   private readonly positions: Int32Array; // the last hashed key's bit positions (reused)
@@ -174,7 +177,7 @@ export class DynamicBloomFilter {
     const stored = storedFilter(encoded);
     if (stored === undefined) return undefined;
     const h = stored.header;
-    const filter = new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, Array.from({ length: h.rows }, () => newRow(h.vectorSize)));
+    const filter = new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, new Array<Uint8Array>(h.rows).fill(UNTOUCHED));
     filter.stored = stored;
     return filter;
   }
@@ -303,15 +306,19 @@ export class DynamicBloomFilter {
   // (state not serialized) row 0 takes the next key and rows are then used round-robin from row 0.
   private activeRow(): Uint8Array {
     const rows = this.rows;
-    if (this.reachedMax) return rows[this.roundRobin++ % rows.length];
-    if (this.currentNbRecord < this.nr) return rows[rows.length - 1];
-    if (Math.imul(rows.length, this.nr) < this.maxNr) {
+    let r: number;
+    if (this.reachedMax) r = this.roundRobin++ % rows.length;
+    else if (this.currentNbRecord < this.nr) r = rows.length - 1;
+    else if (Math.imul(rows.length, this.nr) < this.maxNr) {
       rows.push(newRow(this.vectorSize));
       this.currentNbRecord = 0;
-      return rows[rows.length - 1];
+      r = rows.length - 1;
+    } else {
+      this.reachedMax = true;
+      r = 0;
     }
-    this.reachedMax = true;
-    return rows[0];
+    const row = rows[r];
+    return row === UNTOUCHED ? (rows[r] = newRow(this.vectorSize)) : row;
   }
 
   /** Adds a record key (its UTF-8 bytes, as Hudi hashes them). */

@@ -104,14 +104,14 @@ export function storedFilter(encoded: Uint8Array): { header: FilterHeader; text:
   return { header, text };
 }
 
-/** The stored rows decoded, each ORed with `added[r]`, and the stored bytes as decoded. */
+/** The stored rows decoded, each ORed with `added[r]` (empty: nothing added), and the stored bytes as decoded. */
 export function decodeStoredRows(stored: { header: FilterHeader; text: Base64Text }, added: ReadonlyArray<Uint8Array>): { rows: Uint8Array[]; bytes: Uint8Array } {
   const bytes = decodeBase64(stored.text.text, 'bloom filter');
   const n = rowBytes(stored.header.vectorSize);
   const rows = added.slice(0, stored.header.rows).map((extra, r) => {
     const at = rowAt(stored.header, r);
     const row = bytes.slice(at, at + n);
-    for (let i = 0; i < n; i++) row[i] |= extra[i]!;
+    if (extra.length > 0) for (let i = 0; i < n; i++) row[i] |= extra[i]!;
     return row;
   });
   return { rows, bytes };
@@ -131,7 +131,7 @@ export function serializeFilter(header: FilterHeader, rows: ReadonlyArray<Uint8A
 
 /**
  * The footer value of a stored filter (`stored`, as many rows as before) with a new header and the
- * bits of `added[r]` set in row r: a copy of the stored text with only the groups that changed
+ * bits of `added[r]` (empty: none) set in row r: a copy of the stored text with only the groups that changed
  * re-encoded.
  */
 export function patchStoredFilter(stored: { text: Base64Text }, header: FilterHeader, added: ReadonlyArray<Uint8Array>): Uint8Array {

@@ -126,11 +126,15 @@ export function decodeBase64(encoded: string | Uint8Array, what: string): Uint8A
 /** Writes the base64 of the 3-byte group of `bytes` starting at `at` (1-3 bytes at the end) to `out[o..o+4)`. */
 function encodeGroup(bytes: Uint8Array, at: number, out: Uint8Array, o: number): void {
   const n = bytes.length;
-  const v = (bytes[at] << 16) | (at + 1 < n ? bytes[at + 1] << 8 : 0) | (at + 2 < n ? bytes[at + 2] : 0);
+  putGroup(out, o, (bytes[at] << 16) | (at + 1 < n ? bytes[at + 1] << 8 : 0) | (at + 2 < n ? bytes[at + 2] : 0), Math.min(3, n - at));
+}
+
+/** Writes the four characters of a group's 24 bits `v` holding `bytes` (1-3) bytes, padded, to `out[o..o+4)`. */
+function putGroup(out: Uint8Array, o: number, v: number, bytes: number): void {
   out[o] = B64_CODES[v >>> 18];
   out[o + 1] = B64_CODES[(v >>> 12) & 63];
-  out[o + 2] = at + 1 < n ? B64_CODES[(v >>> 6) & 63] : 61;
-  out[o + 3] = at + 2 < n ? B64_CODES[v & 63] : 61;
+  out[o + 2] = bytes > 1 ? B64_CODES[(v >>> 6) & 63] : 61;
+  out[o + 3] = bytes > 2 ? B64_CODES[v & 63] : 61;
 }
 
 /**
@@ -258,13 +262,7 @@ export class Base64Text {
     const shift = 16 - 8 * (p - g * 3);
     const v = groupBits(this.text, g * 4);
     const next = or ? v | (value << shift) : (v & ~(0xff << shift)) | (value << shift);
-    if (next === v) return;
-    const t = this.text;
-    const o = g * 4;
-    t[o] = B64_CODES[next >>> 18];
-    t[o + 1] = B64_CODES[(next >>> 12) & 63];
-    if (g * 3 + 1 < this.size) t[o + 2] = B64_CODES[(next >>> 6) & 63];
-    if (g * 3 + 2 < this.size) t[o + 3] = B64_CODES[next & 63];
+    if (next !== v) putGroup(this.text, g * 4, next, Math.min(3, this.size - g * 3));
   }
 
   private check(from: number, to: number): void {

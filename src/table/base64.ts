@@ -137,43 +137,6 @@ function putGroup(out: Uint8Array, o: number, v: number, bytes: number): void {
   out[o + 3] = bytes > 2 ? B64_CODES[v & 63] : 61;
 }
 
-/**
- * The base64 (standard, padded) of `after`, made from `encoded`, the base64 of `before` (as ASCII
- * bytes), by re-encoding only the 3-byte groups in which the two differ: a bloom filter that took a
- * few keys changes a few bits of its ~0.5 MB, and encoding it whole costs far more than comparing.
- * Undefined when `after` is not as long as `before` or `encoded` is not exactly the encoding
- * `encodeBase64Bytes(before)` gives (unpadded, or stray bits in the last character): then nothing
- * of it can be kept and the caller encodes `after` in full. Neither input is changed.
- */
-export function patchBase64(encoded: Uint8Array, before: Uint8Array, after: Uint8Array): Uint8Array | undefined {
-  const n = before.length;
-  if (after.length !== n || n === 0 || encoded.length !== Math.ceil(n / 3) * 4) return undefined;
-  // Every whole group of a strictly decoded text is canonical; only the last one can carry stray bits.
-  const last = new Uint8Array(4);
-  encodeGroup(before, (Math.ceil(n / 3) - 1) * 3, last, 0);
-  for (let i = 0; i < 4; i++) if (last[i] !== encoded[encoded.length - 4 + i]) return undefined;
-  const out = encoded.slice();
-  // Compared four bytes at a time where both are 4-aligned (fresh arrays are), then byte by byte.
-  let from = 0;
-  if (before.byteOffset % 4 === 0 && after.byteOffset % 4 === 0) {
-    const words = n >>> 2;
-    const [b, a] = [new Int32Array(before.buffer, before.byteOffset, words), new Int32Array(after.buffer, after.byteOffset, words)];
-    for (let w = 0; w < words; w++) if (b[w] !== a[w]) patchRange(before, after, out, w * 4, w * 4 + 4);
-    from = words * 4;
-  }
-  patchRange(before, after, out, from, n);
-  return out;
-}
-
-/** Re-encodes into `out` each group holding a byte of [from, to) in which `before` and `after` differ. */
-function patchRange(before: Uint8Array, after: Uint8Array, out: Uint8Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    if (before[i] === after[i]) continue;
-    const g = (i / 3) | 0;
-    encodeGroup(after, g * 3, out, g * 4);
-  }
-}
-
 /** The 24 bits of the group at text offset `o` of a canonical text ('=' reads as zero bits). */
 function groupBits(t: Uint8Array, o: number): number {
   return (DIGIT[t[o]] << 18) | (DIGIT[t[o + 1]] << 12) | ((t[o + 2] === 61 ? 0 : DIGIT[t[o + 2]]) << 6) | (t[o + 3] === 61 ? 0 : DIGIT[t[o + 3]]);

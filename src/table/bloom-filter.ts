@@ -3,7 +3,7 @@
  * key, reproduced bit for bit (layout, hashing and row growth: hudi-format.md §7). Pure: no I/O.
  */
 import { InvalidArgumentError, InvalidInputError } from '../errors.ts';
-import { type Base64Text, encodeBase64, encodeBase64Bytes, patchBase64 } from './base64.ts';
+import { type Base64Text, encodeBase64, encodeBase64Bytes } from './base64.ts';
 import { type FilterHeader, decodeFilter, decodeStoredRows, newRow, patchStoredFilter, serializeFilter, storedFilter } from './bloom-layout.ts';
 import { simdBatch, type PositionsSink } from './bloom-simd.ts';
 import { type BloomFilterOptions, bloomSizing } from './bloom-sizing.ts';
@@ -98,9 +98,6 @@ export class DynamicBloomFilter {
   private readonly inverse: number; // 1 / vectorSize, for bitIndex
   private reachedMax = false;
   private roundRobin = 0;
-  // The footer value a resumed filter was read from, as stored (base64 as ASCII bytes) and decoded:
-  // base64Bytes() re-encodes only what the new keys changed.
-  private origin: { readonly text: Uint8Array; readonly bytes: Uint8Array } | undefined;
   // A filter resumed from stored bytes is not decoded until it must be (mightContain, serialize):
   // until then its first `header.rows` rows hold only the bits set since, and base64Bytes() ORs
   // them into the stored text (see storedFilter).
@@ -131,13 +128,8 @@ export class DynamicBloomFilter {
    * after the current row is full go round-robin over the existing rows.
    */
   static fromBase64(encoded: string | Uint8Array): DynamicBloomFilter {
-    return DynamicBloomFilter.parse(encoded).filter;
-  }
-
-  /** `fromBase64`, with the decoded bytes. */
-  private static parse(encoded: string | Uint8Array): { filter: DynamicBloomFilter; bytes: Uint8Array } {
-    const { header: h, rows, bytes } = decodeFilter(encoded);
-    return { filter: new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, rows), bytes };
+    const { header: h, rows } = decodeFilter(encoded);
+    return new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, rows);
   }
 
   /**
@@ -150,16 +142,17 @@ export class DynamicBloomFilter {
    * character is checked): a rewrite adds a few keys and writes the value again (`base64Bytes`).
    */
   static resume(encoded: string | Uint8Array, options: BloomFilterOptions = DEFAULT_BLOOM_OPTIONS): DynamicBloomFilter | undefined {
-    const lazy = typeof encoded === 'string' ? undefined : DynamicBloomFilter.overStored(encoded);
-    const { filter: parsed, bytes } = lazy === undefined ? DynamicBloomFilter.parse(encoded) : { filter: lazy, bytes: undefined };
+    // Stored bytes as this writer writes them stay undecoded (see `stored`); anything else is decoded.
+    const stored = typeof encoded === 'string' ? undefined : storedFilter(encoded);
+    const { header, rows: bits } = stored === undefined ? decodeFilter(encoded) : { header: stored.header, rows: new Array<Uint8Array>(stored.header.rows).fill(UNTOUCHED) };
     const sized = bloomSizing(options);
-    if (parsed.vectorSize !== sized.vectorSize || parsed.nbHash !== sized.nbHash || parsed.nr !== options.numEntries) return undefined;
-    const rows = parsed.rows.length;
-    const count = parsed.currentNbRecord;
-    const nr = parsed.nr;
+    if (header.vectorSize !== sized.vectorSize || header.nbHash !== sized.nbHash || header.nr !== options.numEntries) return undefined;
+    const rows = header.rows;
+    const count = header.currentNbRecord;
+    const nr = header.nr;
     // A writer adds row k+1 only while k·nr < maxEntries, and only once row k holds nr keys.
     if (count < 0 || (rows > 1 && (rows - 1) * nr >= options.maxEntries) || (rows > 1 && count === 0)) return undefined;
-    const filter = new DynamicBloomFilter(parsed.vectorSize, parsed.nbHash, nr, options.maxEntries, count, parsed.rows);
+    const filter = new DynamicBloomFilter(header.vectorSize, header.nbHash, nr, options.maxEntries, count, bits);
     if (count > nr) {
       // Past the bound: the first key beyond it went to row 0 without advancing the round robin,
       // every later one advanced it. Reaching it means the rows could not grow any more.
@@ -167,17 +160,6 @@ export class DynamicBloomFilter {
       filter.reachedMax = true;
       filter.roundRobin = count - nr - 1;
     }
-    if (lazy !== undefined) filter.stored = lazy.stored;
-    else if (typeof encoded !== 'string') filter.origin = { text: encoded, bytes: bytes! };
-    return filter;
-  }
-
-  /** A filter over stored bytes, its bits left undecoded (see `storedFilter`): every row starts empty. */
-  private static overStored(encoded: Uint8Array): DynamicBloomFilter | undefined {
-    const stored = storedFilter(encoded);
-    if (stored === undefined) return undefined;
-    const h = stored.header;
-    const filter = new DynamicBloomFilter(h.vectorSize, h.nbHash, h.nr, 0, h.currentNbRecord, new Array<Uint8Array>(h.rows).fill(UNTOUCHED));
     filter.stored = stored;
     return filter;
   }
@@ -186,10 +168,8 @@ export class DynamicBloomFilter {
   private materialize(): void {
     const stored = this.stored;
     if (stored === undefined) return;
-    const { rows, bytes } = decodeStoredRows(stored, this.rows);
-    rows.forEach((row, r) => (this.rows[r] = row));
+    decodeStoredRows(stored, this.rows).forEach((row, r) => (this.rows[r] = row));
     this.stored = undefined;
-    this.origin = { text: stored.text.text, bytes };
   }
 
   // Fills this.positions with the nbHash bit positions of the key bytes b[start, start + len)
@@ -382,13 +362,12 @@ export class DynamicBloomFilter {
   /**
    * The same footer value as its bytes (ASCII), ready to be written. A filter resumed from stored
    * bytes re-encodes only the groups its new keys (and counters) changed, without decoding the
-   * rest unless something needed every bit (`mightContain`, `serialize`, a row added).
+   * rest; once something needed every bit (`mightContain`, `serialize`, a row added), it is
+   * encoded whole.
    */
   base64Bytes(): Uint8Array {
     const stored = this.stored;
     if (stored !== undefined && this.rows.length === stored.header.rows) return patchStoredFilter(stored, this.header(), this.rows);
-    const serialized = this.serialize();
-    const origin = this.origin;
-    return (origin === undefined ? undefined : patchBase64(origin.text, origin.bytes, serialized)) ?? encodeBase64Bytes(serialized);
+    return encodeBase64Bytes(this.serialize());
   }
 }

@@ -47,11 +47,11 @@ function writeHeader(out: Uint8Array, h: FilterHeader): void {
 }
 
 /**
- * Decodes a footer value (its text, or its bytes as stored): the header, every row's bits (copies;
- * bits past a row's end cleared: readers ignore them) and the decoded bytes. Throws a
- * TableFormatError naming what is malformed.
+ * Decodes a footer value (its text, or its bytes as stored): the header and every row's bits
+ * (copies; bits past a row's end cleared: readers ignore them). Throws a TableFormatError naming
+ * what is malformed.
  */
-export function decodeFilter(encoded: string | Uint8Array): { header: FilterHeader; rows: Uint8Array[]; bytes: Uint8Array } {
+export function decodeFilter(encoded: string | Uint8Array): { header: FilterHeader; rows: Uint8Array[] } {
   const fail = (problem: string): never => {
     throw new TableFormatError(`bloom filter: ${problem}`);
   };
@@ -73,7 +73,7 @@ export function decodeFilter(encoded: string | Uint8Array): { header: FilterHead
     if ((vectorSize & 7) !== 0) bits[n - 1] &= (1 << (vectorSize & 7)) - 1;
     rows.push(bits);
   }
-  return { header, rows, bytes };
+  return { header, rows };
 }
 
 /**
@@ -104,17 +104,16 @@ export function storedFilter(encoded: Uint8Array): { header: FilterHeader; text:
   return { header, text };
 }
 
-/** The stored rows decoded, each ORed with `added[r]` (empty: nothing added), and the stored bytes as decoded. */
-export function decodeStoredRows(stored: { header: FilterHeader; text: Base64Text }, added: ReadonlyArray<Uint8Array>): { rows: Uint8Array[]; bytes: Uint8Array } {
+/** The stored rows decoded, each ORed with `added[r]` (empty: nothing added). */
+export function decodeStoredRows(stored: { header: FilterHeader; text: Base64Text }, added: ReadonlyArray<Uint8Array>): Uint8Array[] {
   const bytes = decodeBase64(stored.text.text, 'bloom filter');
   const n = rowBytes(stored.header.vectorSize);
-  const rows = added.slice(0, stored.header.rows).map((extra, r) => {
+  return added.slice(0, stored.header.rows).map((extra, r) => {
     const at = rowAt(stored.header, r);
     const row = bytes.slice(at, at + n);
     if (extra.length > 0) for (let i = 0; i < n; i++) row[i] |= extra[i]!;
     return row;
   });
-  return { rows, bytes };
 }
 
 /** The filter's bytes (before base64). */

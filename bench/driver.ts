@@ -183,10 +183,33 @@ export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Reco
  * (on a shared VM, minutes apart can differ by more than the differences measured). Returns whether
  * each peer's correctness passed.
  */
-export async function runInterleaved(runs: ReadonlyArray<{ peer: Peer; extra?: Record<string, unknown> }>, data: RunSpec, emit: Emit): Promise<boolean[]> {
+export async function runInterleaved(runs: ReadonlyArray<{ peer: Peer; extra?: Record<string, unknown> }>, data: RunSpec, emit: Emit, settleMs = SETTLE_MS): Promise<boolean[]> {
   const all = runs.map((r) => peerPhases(r.peer, data, emit, r.extra));
-  for (let i = 0; i < all[0]!.phases.length; i++) for (const r of all) await r.phases[i]!();
+  for (let i = 0; i < all[0]!.phases.length; i++) {
+    for (const r of all) {
+      await settle(settleMs);
+      await r.phases[i]!();
+    }
+  }
   return all.map((r) => r.finish());
+}
+
+/**
+ * Untimed pause before each peer's step in a shared process (`--settle-ms`). Both peers' DuckDB
+ * instances allocate through the process's one jemalloc, which hands the memory a step freed to
+ * whatever runs next, and returns it to the system about a second after it was freed. Back to back,
+ * the peer timed second in a step reused pages the first had just faulted in: measured on the 2M
+ * skewed upsert (2026-12-06), three Tidemark upserts in a row took 23k, 8k and 8k page faults, the
+ * first 8-20% slower, and after a pause of 1 s or more each took 21-23k. Interleaved with the floor
+ * without a pause, whichever peer ran first was the slower by 15-20%, so with the order alternating
+ * over three repeats the median went against the peer that led twice; after a 1.5 s pause before
+ * each run, 12 interleaved pairs showed no order effect. Every step of every peer now starts from
+ * the same allocator state, the one a job's fresh process starts from.
+ */
+export const SETTLE_MS = 1500;
+
+function settle(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 /**

@@ -65,7 +65,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { PEERS, type RunSpec, type StepRecord, runInterleaved, runSpec, warmUp } from './driver.ts';
+import { PEERS, type RunSpec, SETTLE_MS, type StepRecord, runInterleaved, runSpec, warmUp } from './driver.ts';
 import type { Peer } from './peer.ts';
 import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
@@ -85,10 +85,12 @@ interface Args {
   memoryLimit: string | undefined;
   /** Each peer run in a child process; undefined: on in scale mode, off in the standard run. */
   isolate: boolean | undefined;
+  /** Untimed pause before each peer's step in a shared process (driver.ts SETTLE_MS). */
+  settleMs: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined };
+  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const val = (): string => {
@@ -107,13 +109,15 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--memory-limit') a.memoryLimit = val();
     else if (f === '--isolate') a.isolate = true;
     else if (f === '--no-isolate') a.isolate = false;
+    else if (f === '--settle-ms') a.settleMs = Number(val());
     else if (f === '--help' || f === '-h') {
-      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate]\n');
+      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${f}`);
   }
   for (const p of a.peers) if (!PEERS.has(p)) throw new Error(`unknown peer ${p} (use ${[...PEERS.keys()].join(', ')})`);
   if (!Number.isFinite(a.rows) || a.rows < 10_000) throw new Error('--rows must be at least 10000 (the batches need an update pool)');
+  if (!Number.isFinite(a.settleMs) || a.settleMs < 0) throw new Error('--settle-ms must be a number of milliseconds, 0 or more');
   if (a.scale !== undefined && (a.scale.length === 0 || a.scale.some((n) => !Number.isFinite(n) || n < 10_000))) throw new Error('--scale needs sizes of at least 10000 rows each');
   return a;
 }
@@ -175,7 +179,7 @@ async function main(): Promise<number> {
           const peers: Peer[] = [];
           try {
             for (const [i, name] of order.entries()) peers.push(await PEERS.get(name)!(roots[i]!, args.memoryLimit));
-            await runInterleaved(peers.map((peer) => ({ peer, extra })), spec, emit);
+            await runInterleaved(peers.map((peer) => ({ peer, extra })), spec, emit, args.settleMs);
           } finally {
             for (const peer of peers) peer.close();
             if (!args.keep) for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
@@ -302,6 +306,7 @@ async function environment(args: Args): Promise<StepRecord> {
     scale: args.scale ?? null,
     memory_limit: args.memoryLimit ?? 'duckdb default (80% of RAM)',
     isolated: args.isolate ?? args.scale !== undefined,
+    settle_ms: (args.isolate ?? args.scale !== undefined) ? 0 : args.settleMs,
   };
 }
 

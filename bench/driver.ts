@@ -11,8 +11,9 @@ import { duBytes, median, peakRssMb, round4, sampled, timeReps } from './measure
 import type { Expected } from './model.ts';
 import type { Peer, SnapshotResult, WriteExtras } from './peer.ts';
 import { openFloor } from './peer-floor.ts';
+import { openLance } from './peer-lance.ts';
 import { openTidemark } from './peer-tidemark.ts';
-import { FLOOR, TIDEMARK } from './report.ts';
+import { FLOOR, LANCE, TIDEMARK } from './report.ts';
 import type { BatchKey, DataSet } from './stage.ts';
 
 /** The peers by name. */
@@ -25,6 +26,7 @@ export type OpenPeer = (root: string, memoryLimit?: string, reopen?: boolean) =>
 export const PEERS: ReadonlyMap<string, OpenPeer> = new Map<string, OpenPeer>([
   [TIDEMARK, openTidemark],
   [FLOOR, openFloor],
+  [LANCE, openLance],
 ]);
 
 /** One output line. */
@@ -173,6 +175,7 @@ export type RunPart = 'all' | 'load' | 'after-load';
 export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}, part: RunPart = 'all'): Promise<boolean> {
   const run = peerPhases(peer, data, emit, extra);
   const phases = part === 'load' ? run.phases.slice(0, 1) : part === 'after-load' ? run.phases.slice(1) : run.phases;
+  await peer.prepare?.(part === 'load' ? [data.files.base] : part === 'after-load' ? data.steps.map(([, key]) => data.files[key]) : inputFiles(data));
   for (const p of phases) await p();
   return part === 'load' && !run.failed() ? true : run.finish();
 }
@@ -185,6 +188,7 @@ export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Reco
  */
 export async function runInterleaved(runs: ReadonlyArray<{ peer: Peer; extra?: Record<string, unknown> }>, data: RunSpec, emit: Emit, settleMs = SETTLE_MS): Promise<boolean[]> {
   const all = runs.map((r) => peerPhases(r.peer, data, emit, r.extra));
+  for (const r of runs) await r.peer.prepare?.(inputFiles(data));
   for (let i = 0; i < all[0]!.phases.length; i++) {
     for (const r of all) {
       await settle(settleMs);
@@ -222,6 +226,7 @@ export async function warmUp(peers: ReadonlyArray<string>, data: RunSpec, dir: s
     const root = path.join(dir, `warmup-${name}-${process.pid}`);
     const peer = await PEERS.get(name)!(root, memoryLimit);
     try {
+      await peer.prepare?.([data.files.b1, data.files.b3]);
       await peer.load(data.files.b1);
       await peer.upsert(data.files.b3);
       await peer.snapshot();
@@ -231,6 +236,11 @@ export async function warmUp(peers: ReadonlyArray<string>, data: RunSpec, dir: s
       fs.rmSync(root, { recursive: true, force: true });
     }
   }
+}
+
+/** The files a full run reads: the base file and each upsert step's batch. */
+function inputFiles(data: RunSpec): string[] {
+  return [data.files.base, ...data.steps.map(([, key]) => data.files[key])];
 }
 
 /** What a write reports against what the batch holds (only for peers that report it). */

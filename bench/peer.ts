@@ -20,6 +20,8 @@ export interface Peer {
   readonly name: string;
   /** The table's directory, for bytes on disk. */
   readonly root: string;
+  /** Untimed, before a run's first step: whatever the peer must do with the input files first. */
+  prepare?(files: ReadonlyArray<string>): Promise<void>;
   /** Creates the table from the base file. */
   load(file: string): Promise<WriteExtras>;
   /** Upserts one batch file. */

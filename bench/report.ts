@@ -4,6 +4,8 @@ import { fmtCount, median } from './measure.ts';
 
 export const TIDEMARK = 'tidemark';
 export const FLOOR = 'cow-limit-meta';
+/** The optional LanceDB peer (bench/peer-lance.ts). */
+export const LANCE = 'lance';
 const TIMED_STEPS = ['load', 'upsert', 'upsert_skewed', 'upsert_small', 'snapshot_read', 'point_lookup', 'point_lookup_pruned'];
 
 /** Median seconds and worst memory of one peer/step over repeats. */
@@ -30,10 +32,10 @@ export function summarize(records: ReadonlyArray<StepRecord>, peer: string, step
 }
 
 /**
- * tidemark/floor for one step: the ratio within each repeat (both peers ran back to back on the same
- * machine state), then the median over repeats; `perRepeat` lists them.
+ * tidemark/floor (or tidemark/`against`) for one step: the ratio within each repeat (the peers ran
+ * one after the other on the same machine state), then the median over repeats; `perRepeat` lists them.
  */
-export function stepRatio(records: ReadonlyArray<StepRecord>, step: string, scaleRows?: number): { median: number; perRepeat: number[] } | undefined {
+export function stepRatio(records: ReadonlyArray<StepRecord>, step: string, scaleRows?: number, against = FLOOR): { median: number; perRepeat: number[] } | undefined {
   const pick = (peer: string): Map<string, number> =>
     new Map(
       records
@@ -41,7 +43,7 @@ export function stepRatio(records: ReadonlyArray<StepRecord>, step: string, scal
         .map((r) => [String(r.repeat ?? 0), r.seconds as number]),
     );
   const a = pick(TIDEMARK);
-  const b = pick(FLOOR);
+  const b = pick(against);
   const per = [...a].filter(([k]) => (b.get(k) ?? 0) > 0).map(([k, v]) => v / b.get(k)!);
   return per.length ? { median: median(per), perRepeat: per } : undefined;
 }
@@ -77,6 +79,21 @@ export function stepTable(records: ReadonlyArray<StepRecord>, repeats: number): 
   return `Seconds: medians over ${repeats} repeat(s); ratio: median over repeats of the ratio within each repeat.\n\n${lines.join('\n')}`;
 }
 
+/** Markdown table of tidemark vs LanceDB per step (when the run had the lance peer). */
+export function lanceTable(records: ReadonlyArray<StepRecord>, repeats: number): string {
+  const lines = ['| step | tidemark s | lance s | ratio tidemark/lance | per repeat |', '|---|---:|---:|---:|---|'];
+  for (const step of TIMED_STEPS) {
+    const a = summarize(records, TIDEMARK, step);
+    const b = summarize(records, LANCE, step);
+    if (!a || !b) continue;
+    const r = stepRatio(records, step, undefined, LANCE);
+    const per = r && r.perRepeat.length > 1 ? r.perRepeat.map((x) => x.toFixed(2)).join(', ') : '';
+    lines.push(`| ${step} | ${s(a.seconds)} | ${s(b.seconds)} | ${r ? r.median.toFixed(2) + '×' : '–'} | ${per} |`);
+  }
+  lines.push(`| correctness | ${correctness(records, TIDEMARK).ok ? 'ok' : 'FAIL'} | ${correctness(records, LANCE).ok ? 'ok' : 'FAIL'} | | |`);
+  return `Seconds: medians over ${repeats} repeat(s); ratio: median over repeats of the ratio within each repeat. LanceDB writes from in-memory Arrow tables (read from the same staged files, untimed), as peers.mjs does.\n\n${lines.join('\n')}`;
+}
+
 interface Goal {
   goal: string;
   target: string;
@@ -99,6 +116,13 @@ export function goals(records: ReadonlyArray<StepRecord>, scaleRecords: Readonly
     rg('snapshot read', 'snapshot_read', 1.5),
     rg('point lookup, partition known', 'point_lookup_pruned', 2),
   ];
+  // Against LanceDB, when the run had it (the skewed upsert no slower; the snapshot read ≥ 10× faster).
+  const lance = (step: string): number | undefined => stepRatio(records, step, undefined, LANCE)?.median;
+  const notRun = `not run (add ${LANCE} to --peers: see bench/peer-lance.ts)`;
+  const skewed = lance('upsert_skewed');
+  out.push({ goal: 'upsert 1% skewed vs LanceDB', target: 'no slower (≤ 1×)', measured: skewed === undefined ? notRun : `${skewed.toFixed(2)}×`, met: skewed === undefined ? undefined : skewed <= 1 });
+  const read = lance('snapshot_read');
+  out.push({ goal: 'snapshot read vs LanceDB', target: '≥ 10× faster', measured: read === undefined ? notRun : `${(1 / read).toFixed(1)}× faster`, met: read === undefined ? undefined : 1 / read >= 10 });
   out.push(scaleGoal(scaleRecords));
   // Isolated: the maxRSS of tidemark's own processes (its whole run, the correctness snapshot included);
   // shared: the whole-process RSS sampled during tidemark's steps (the process's maxRSS includes the other peer).
@@ -106,6 +130,11 @@ export function goals(records: ReadonlyArray<StepRecord>, scaleRecords: Readonly
   const isolated = mine.some((r) => r.isolated === true);
   const vals = isolated ? mine.map((r) => r.peak_rss_mb).filter((x) => x > 0) : mine.map((r) => r.step_rss_mb).filter((x): x is number => typeof x === 'number');
   const rss = vals.length ? Math.max(...vals) : undefined;
+  if (!isolated && [...records, ...scaleRecords].some((r) => r.peer === LANCE)) {
+    // LanceDB's in-memory Arrow tables and its own memory are in the process too.
+    out.push({ goal: 'peak RSS', target: '≤ 2 GB', measured: `not judged: ${rss ?? '–'} MiB whole-process, with ${LANCE} in the process (run without it, or with --isolate)`, met: undefined });
+    return out;
+  }
   out.push({
     goal: 'peak RSS',
     target: '≤ 2 GB',
@@ -200,7 +229,7 @@ export function rssTable(records: ReadonlyArray<StepRecord>): string {
   const sizeOf = (r: StepRecord): number | undefined => (typeof r.scale_rows === 'number' ? r.scale_rows : undefined);
   const sizes = [...new Set(iso.map(sizeOf))].sort((x, y) => (x ?? 0) - (y ?? 0));
   const standardRows = iso.find((r) => r.step === 'load')?.rows;
-  const peers = [TIDEMARK, FLOOR].filter((p) => iso.some((r) => r.peer === p));
+  const peers = [TIDEMARK, FLOOR, LANCE].filter((p) => iso.some((r) => r.peer === p));
   const lines = ['| rows | peer | start MiB | load step MiB | last upsert step MiB | max step MiB | maxRSS MiB |', '|---:|---|---:|---:|---:|---:|---:|'];
   const max = (rs: ReadonlyArray<StepRecord>, f: (r: StepRecord) => unknown): string => {
     const v = rs.map(f).filter((x): x is number => typeof x === 'number' && x > 0); // a crashed child's record has no figures

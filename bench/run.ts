@@ -9,6 +9,8 @@
  *   --memory-limit 8GB caps each peer's DuckDB (Tidemark.open({ memoryLimit }); the memory_limit setting for the
  *   floor), so a large --scale run on a shared machine spills instead of exhausting RAM.
  *   npm run bench -- --summarize a.jsonl b.jsonl   readable summary of saved --json runs
+ *   --peers tidemark,cow-limit-meta,lance    adds LanceDB (optional: npm install --no-save @lancedb/lancedb apache-arrow;
+ *                                            see peer-lance.ts), judged by the two LanceDB goals
  *
  * The standard run (--rows N) is the shared workload as is: N rows over 30 day partitions, batches
  * of 1% of N (spread, skewed into the 2 latest days, and 100 rows), so at a larger N the partitions
@@ -69,8 +71,9 @@ import { PEERS, type RunSpec, SETTLE_MS, type StepRecord, runInterleaved, runSpe
 import type { Peer } from './peer.ts';
 import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
+import { checkLance } from './peer-lance.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
-import { FLOOR, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
+import { FLOOR, LANCE, TIDEMARK, correctness, goalTable, goals, lanceTable, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
 
 interface Args {
@@ -125,6 +128,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<number> {
   if (process.argv[2] === '--summarize') return summarizeFiles(process.argv.slice(3));
   const args = parseArgs(process.argv.slice(2));
+  if (args.peers.includes(LANCE)) await checkLance();
   const ownDir = args.dir === undefined;
   const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-bench-'));
   fs.mkdirSync(dir, { recursive: true });
@@ -149,7 +153,7 @@ async function main(): Promise<number> {
   const sizes = args.scale ?? [args.rows];
   const scaleMode = args.scale !== undefined;
   const isolate = args.isolate ?? scaleMode;
-  log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: both peers run in this process; RSS figures are whole-process');
+  log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: every peer runs in this process; RSS figures are whole-process');
   const crashes: string[] = [];
   try {
     // Every size's data first, so that a scale run can take its sizes in turn within each repeat:
@@ -240,7 +244,7 @@ function summarizeFiles(files: string[]): number {
       } else if (r.peer !== 'data') records.push(r);
     }
   }
-  const peers = [TIDEMARK, FLOOR].filter((p) => records.some((r) => r.peer === p));
+  const peers = [TIDEMARK, FLOOR, LANCE].filter((p) => records.some((r) => r.peer === p));
   printSummary(records, records.some((r) => r.scale_rows !== undefined), runs, rows, peers);
   return peers.every((p) => correctness(records, p).ok) ? 0 : 1;
 }
@@ -258,6 +262,7 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
     } else {
       out(`## ${fmtCount(rows)} rows: tidemark vs ${FLOOR}\n`);
       out(stepTable(records, repeats));
+      if (peers.includes(LANCE)) out(`\n## ${fmtCount(rows)} rows: tidemark vs ${LANCE}\n\n${lanceTable(records, repeats)}`);
       out('\n' + goalTable(goals(records)));
     }
     const loads = records.filter((r) => typeof r.load_1m === 'number').map((r) => r.load_1m as number);
@@ -273,7 +278,7 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
       );
       out(rssTable(records));
     } else {
-      out(`\nstep RSS = highest whole-process RSS sampled during the step; process peak RSS ${Math.max(0, ...records.map((r) => r.peak_rss_mb))} MiB (maxRSS, running max over the whole run, includes data generation and both peers).`);
+      out(`\nstep RSS = highest whole-process RSS sampled during the step; process peak RSS ${Math.max(0, ...records.map((r) => r.peak_rss_mb))} MiB (maxRSS, running max over the whole run, includes data generation and every peer).`);
     }
     for (const p of peers) {
       const c = correctness(records, p);

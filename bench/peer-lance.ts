@@ -94,7 +94,7 @@ export async function openLance(root: string, _memoryLimit?: string, reopen = fa
     },
     async load(file) {
       table = await db.createTable('t', input(file), { mode: 'overwrite' });
-      tables.delete(file); // the base rows (~1 GB of JavaScript strings at 2M) are needed once
+      tables.delete(file); // the base rows are needed once: let them go
       return {};
     },
     async upsert(file) {

@@ -58,40 +58,26 @@ export function correctness(records: ReadonlyArray<StepRecord>, peer: string): {
 const s = (x: number | undefined): string => (x === undefined ? '–' : x < 0.1 ? x.toFixed(4) : x.toFixed(3));
 const mib = (b: number | null): string => (b === null ? '' : (b / 2 ** 20).toFixed(1));
 
-/** Markdown table of tidemark vs the floor per step. */
-export function stepTable(records: ReadonlyArray<StepRecord>, repeats: number): string {
+/** Markdown table of tidemark vs the floor (or vs `against`, another peer) per step. */
+export function stepTable(records: ReadonlyArray<StepRecord>, repeats: number, against = FLOOR): string {
+  const other = against === FLOOR ? 'floor' : against;
   const lines = [
-    `| step | tidemark s | ${FLOOR} s | ratio tidemark/floor | per repeat | tidemark step RSS MiB | tidemark MiB on disk | floor MiB on disk |`,
+    `| step | tidemark s | ${against} s | ratio tidemark/${other} | per repeat | tidemark step RSS MiB | tidemark MiB on disk | ${other} MiB on disk |`,
     '|---|---:|---:|---:|---|---:|---:|---:|',
   ];
   for (const step of TIMED_STEPS) {
     const a = summarize(records, TIDEMARK, step);
-    const b = summarize(records, FLOOR, step);
+    const b = summarize(records, against, step);
     if (!a && !b) continue;
-    const r = stepRatio(records, step);
+    const r = stepRatio(records, step, undefined, against);
     const ratio = r ? r.median.toFixed(2) + '×' : '–';
     const per = r && r.perRepeat.length > 1 ? r.perRepeat.map((x) => x.toFixed(2)).join(', ') : '';
     lines.push(`| ${step} | ${s(a?.seconds)} | ${s(b?.seconds)} | ${ratio} | ${per} | ${a?.stepRssMb ?? ''} | ${mib(a?.bytes ?? null)} | ${mib(b?.bytes ?? null)} |`);
   }
   const c1 = correctness(records, TIDEMARK);
-  const c2 = correctness(records, FLOOR);
+  const c2 = correctness(records, against);
   lines.push(`| correctness | ${c1.ok ? 'ok' : 'FAIL'} | ${c2.ok ? 'ok' : 'FAIL'} | | | | | |`);
   return `Seconds: medians over ${repeats} repeat(s); ratio: median over repeats of the ratio within each repeat.\n\n${lines.join('\n')}`;
-}
-
-/** Markdown table of tidemark vs LanceDB per step (when the run had the lance peer). */
-export function lanceTable(records: ReadonlyArray<StepRecord>, repeats: number): string {
-  const lines = ['| step | tidemark s | lance s | ratio tidemark/lance | per repeat |', '|---|---:|---:|---:|---|'];
-  for (const step of TIMED_STEPS) {
-    const a = summarize(records, TIDEMARK, step);
-    const b = summarize(records, LANCE, step);
-    if (!a || !b) continue;
-    const r = stepRatio(records, step, undefined, LANCE);
-    const per = r && r.perRepeat.length > 1 ? r.perRepeat.map((x) => x.toFixed(2)).join(', ') : '';
-    lines.push(`| ${step} | ${s(a.seconds)} | ${s(b.seconds)} | ${r ? r.median.toFixed(2) + '×' : '–'} | ${per} |`);
-  }
-  lines.push(`| correctness | ${correctness(records, TIDEMARK).ok ? 'ok' : 'FAIL'} | ${correctness(records, LANCE).ok ? 'ok' : 'FAIL'} | | |`);
-  return `Seconds: medians over ${repeats} repeat(s); ratio: median over repeats of the ratio within each repeat. LanceDB writes from in-memory Arrow tables (read from the same staged files, untimed), as peers.mjs does.\n\n${lines.join('\n')}`;
 }
 
 interface Goal {

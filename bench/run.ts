@@ -43,8 +43,9 @@
  * record back. Without it (the standard run's default) both peers run in this process, both open at
  * once and interleaved step by step (Tidemark's load, the floor's load, Tidemark's upsert, ...; the
  * order alternates by repeat; each peer's step after an untimed pause, --settle-ms, see driver.ts
- * SETTLE_MS), so the two figures of a step are taken seconds apart, under the same machine state; every RSS figure is whole-process: it includes the model (about 20 B per row), the
- * data generator's leftovers and the other peer's DuckDB memory.
+ * SETTLE_MS), so the two figures of a step are taken seconds apart, under the same machine state;
+ * every RSS figure is whole-process: it includes the model (about 20 B per row), the data
+ * generator's leftovers and the other peer's DuckDB memory.
  *
  * Warm-up: before the timed steps, each peer loads the 1% batch b1 and upserts the 100-row b3 into a
  * scratch table (untimed), so that code paths, the DuckDB library's pages and its thread pools are

@@ -6,6 +6,8 @@ export const TIDEMARK = 'tidemark';
 export const FLOOR = 'cow-limit-meta';
 /** The optional LanceDB peer (bench/peer-lance.ts). */
 export const LANCE = 'lance';
+/** Every peer the bench knows, in the order reports list them. */
+export const PEER_NAMES: ReadonlyArray<string> = [TIDEMARK, FLOOR, LANCE];
 const TIMED_STEPS = ['load', 'upsert', 'upsert_skewed', 'upsert_small', 'snapshot_read', 'point_lookup', 'point_lookup_pruned'];
 
 /** Median seconds and worst memory of one peer/step over repeats. */
@@ -215,7 +217,7 @@ export function rssTable(records: ReadonlyArray<StepRecord>): string {
   const sizeOf = (r: StepRecord): number | undefined => (typeof r.scale_rows === 'number' ? r.scale_rows : undefined);
   const sizes = [...new Set(iso.map(sizeOf))].sort((x, y) => (x ?? 0) - (y ?? 0));
   const standardRows = iso.find((r) => r.step === 'load')?.rows;
-  const peers = [TIDEMARK, FLOOR, LANCE].filter((p) => iso.some((r) => r.peer === p));
+  const peers = PEER_NAMES.filter((p) => iso.some((r) => r.peer === p));
   const lines = ['| rows | peer | start MiB | load step MiB | last upsert step MiB | max step MiB | maxRSS MiB |', '|---:|---|---:|---:|---:|---:|---:|'];
   const max = (rs: ReadonlyArray<StepRecord>, f: (r: StepRecord) => unknown): string => {
     const v = rs.map(f).filter((x): x is number => typeof x === 'number' && x > 0); // a crashed child's record has no figures

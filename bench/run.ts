@@ -74,7 +74,7 @@ import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
 import { checkLance } from './peer-lance.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
-import { FLOOR, LANCE, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
+import { FLOOR, LANCE, PEER_NAMES, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
 
 interface Args {
@@ -153,7 +153,7 @@ async function main(): Promise<number> {
 
   const sizes = args.scale ?? [args.rows];
   const scaleMode = args.scale !== undefined;
-  const isolate = args.isolate ?? scaleMode;
+  const isolate = runsIsolated(args);
   log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: every peer runs in this process; RSS figures are whole-process');
   const crashes: string[] = [];
   try {
@@ -245,7 +245,7 @@ function summarizeFiles(files: string[]): number {
       } else if (r.peer !== 'data') records.push(r);
     }
   }
-  const peers = [TIDEMARK, FLOOR, LANCE].filter((p) => records.some((r) => r.peer === p));
+  const peers = PEER_NAMES.filter((p) => records.some((r) => r.peer === p));
   printSummary(records, records.some((r) => r.scale_rows !== undefined), runs, rows, peers);
   return peers.every((p) => correctness(records, p).ok) ? 0 : 1;
 }
@@ -291,7 +291,13 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
   }
 }
 
+/** Whether each peer runs in child processes of its own: --isolate, by default only with --scale. */
+function runsIsolated(args: Args): boolean {
+  return args.isolate ?? args.scale !== undefined;
+}
+
 async function environment(args: Args): Promise<StepRecord> {
+  const isolated = runsIsolated(args);
   const inst = await DuckDBInstance.create(':memory:');
   const conn = await inst.connect();
   const duckdb = String((await conn.runAndReadAll('SELECT version() AS v')).getRowObjects()[0]!.v);
@@ -314,8 +320,8 @@ async function environment(args: Args): Promise<StepRecord> {
     repeat: args.repeat,
     scale: args.scale ?? null,
     memory_limit: args.memoryLimit ?? 'duckdb default (80% of RAM)',
-    isolated: args.isolate ?? args.scale !== undefined,
-    settle_ms: (args.isolate ?? args.scale !== undefined) ? 0 : args.settleMs,
+    isolated,
+    settle_ms: isolated ? 0 : args.settleMs,
   };
 }
 

@@ -176,7 +176,10 @@ export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Reco
   const run = peerPhases(peer, data, emit, extra);
   const phases = part === 'load' ? run.phases.slice(0, 1) : part === 'after-load' ? run.phases.slice(1) : run.phases;
   await peer.prepare?.(part === 'load' ? [data.files.base] : part === 'after-load' ? data.steps.map(([, key]) => data.files[key]) : inputFiles(data));
-  for (const p of phases) await p();
+  for (const p of phases) {
+    collectGarbage();
+    await p();
+  }
   return part === 'load' && !run.failed() ? true : run.finish();
 }
 
@@ -191,6 +194,7 @@ export async function runInterleaved(runs: ReadonlyArray<{ peer: Peer; extra?: R
   for (const r of runs) await r.peer.prepare?.(inputFiles(data));
   for (let i = 0; i < all[0]!.phases.length; i++) {
     for (const r of all) {
+      collectGarbage();
       await settle(settleMs);
       await r.phases[i]!();
     }
@@ -211,6 +215,17 @@ export async function runInterleaved(runs: ReadonlyArray<{ peer: Peer; extra?: R
  * the same allocator state, the one a job's fresh process starts from.
  */
 export const SETTLE_MS = 1500;
+
+/**
+ * Untimed: a full garbage collection before each step, when the process runs with --expose-gc (`npm
+ * run bench` and its children do), so no step pays for the JavaScript garbage an earlier step or a
+ * peer's `prepare` left. LanceDB's `prepare` builds Arrow tables of every input file in JavaScript;
+ * without this, in one process with it, the peer timed first after it loaded 2M rows 15-30% slower
+ * than when timed last (2026-12-06, Tidemark 3.2-3.6 s first, 2.8 s last).
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 function settle(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();

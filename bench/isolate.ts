@@ -56,7 +56,7 @@ export function runIsolated(job: ChildJob, emit: Emit, cwd: string): Promise<Chi
     let ok = false;
     let peakRssMb = 0;
     let failure: string | undefined;
-    const child = fork(CHILD, [], { cwd, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(CHILD, [], { cwd, execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const finish = (why: string | undefined): void => {
       resolve({ failure: why, ok: why === undefined && ok, output: tail.trimEnd(), peakRssMb });
     };

@@ -42,7 +42,7 @@
  * samples and checks its steps itself (start-up and IPC are not in any step's seconds), sending each
  * record back. Without it (the standard run's default) both peers run in this process, both open at
  * once and interleaved step by step (Tidemark's load, the floor's load, Tidemark's upsert, ...; the
- * order alternates by repeat; each peer's step after an untimed pause, --settle-ms, see driver.ts
+ * order rotates by repeat; each peer's step after an untimed pause, --settle-ms, see driver.ts
  * SETTLE_MS), so the two figures of a step are taken seconds apart, under the same machine state;
  * every RSS figure is whole-process: it includes the model (about 20 B per row), the data
  * generator's leftovers and the other peer's DuckDB memory.
@@ -76,6 +76,7 @@ import { checkLance } from './peer-lance.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
 import { FLOOR, LANCE, PEER_NAMES, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
+import { defaultMemoryLimit } from '../src/storage/duckdb/session.ts';
 
 interface Args {
   rows: number;
@@ -178,8 +179,8 @@ async function main(): Promise<number> {
         const exp = data.expected;
         const extra = { repeat: rep, ...(scaleMode ? { scale_rows: n, ...shape } : {}) };
         if (!isolate) {
-          // Step by step, the peers' order alternating by repeat (see driver.ts runInterleaved).
-          const order = rep % 2 === 0 ? args.peers : [...args.peers].reverse();
+          // Step by step, the peers' order rotating by repeat (see driver.ts runInterleaved).
+          const order = rotated(args.peers, rep);
           const roots = order.map((name) => path.join(dir, `${name}-${n}-r${rep}`));
           const peers: Peer[] = [];
           try {
@@ -296,6 +297,17 @@ function runsIsolated(args: Args): boolean {
   return args.isolate ?? args.scale !== undefined;
 }
 
+/**
+ * The peers in the order of repeat `rep`: the list turned left by `rep` places, so over as many
+ * repeats as peers each peer takes every place once (with two peers: alternating). Reversing every
+ * other repeat, as before, put the first of three peers first in two repeats of three and the middle
+ * one always in the middle.
+ */
+function rotated<T>(peers: ReadonlyArray<T>, rep: number): T[] {
+  const k = peers.length === 0 ? 0 : rep % peers.length;
+  return [...peers.slice(k), ...peers.slice(0, k)];
+}
+
 async function environment(args: Args): Promise<StepRecord> {
   const isolated = runsIsolated(args);
   const inst = await DuckDBInstance.create(':memory:');
@@ -319,7 +331,9 @@ async function environment(args: Args): Promise<StepRecord> {
     seed: args.seed,
     repeat: args.repeat,
     scale: args.scale ?? null,
-    memory_limit: args.memoryLimit ?? 'duckdb default (80% of RAM)',
+    // Without --memory-limit each peer keeps its own default: Tidemark's (session.ts), DuckDB's for the floor.
+    memory_limit: args.memoryLimit ?? `each peer's default: tidemark ${defaultMemoryLimit()}, the floor DuckDB's 80% of RAM`,
+    gc_before_steps: typeof (globalThis as { gc?: unknown }).gc === 'function',
     isolated,
     settle_ms: isolated ? 0 : args.settleMs,
   };

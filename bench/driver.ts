@@ -220,8 +220,9 @@ export const SETTLE_MS = 1500;
  * Untimed: a full garbage collection before each step, when the process runs with --expose-gc (`npm
  * run bench` and its children do), so no step pays for the JavaScript garbage an earlier step or a
  * peer's `prepare` left. LanceDB's `prepare` builds Arrow tables of every input file in JavaScript;
- * without this, in one process with it, the peer timed first after it loaded 2M rows 15-30% slower
- * than when timed last (2026-12-06, Tidemark 3.2-3.6 s first, 2.8 s last).
+ * without this, in one process with LanceDB, the peer timed first after that took 15-30% longer for
+ * the 2M load than when timed last (2026-12-06: Tidemark 3.2-3.6 s first, 2.8 s last). It does not
+ * change a peer's own figures: Tidemark's load and spread upsert took as long with it as without.
  */
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();

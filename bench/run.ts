@@ -333,7 +333,8 @@ async function environment(args: Args): Promise<StepRecord> {
     scale: args.scale ?? null,
     // Without --memory-limit each peer keeps its own default: Tidemark's (session.ts), DuckDB's for the floor.
     memory_limit: args.memoryLimit ?? `each peer's default: tidemark ${defaultMemoryLimit()}, the floor DuckDB's 80% of RAM`,
-    gc_before_steps: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    // Isolated children are always started with --expose-gc (isolate.ts); this process only by `npm run bench`.
+    gc_before_steps: isolated || typeof (globalThis as { gc?: unknown }).gc === 'function',
     isolated,
     settle_ms: isolated ? 0 : args.settleMs,
   };

@@ -174,8 +174,10 @@ export type RunPart = 'all' | 'load' | 'after-load';
  */
 export async function runPeer(peer: Peer, data: RunSpec, emit: Emit, extra: Record<string, unknown> = {}, part: RunPart = 'all'): Promise<boolean> {
   const run = peerPhases(peer, data, emit, extra);
-  const phases = part === 'load' ? run.phases.slice(0, 1) : part === 'after-load' ? run.phases.slice(1) : run.phases;
-  await peer.prepare?.(part === 'load' ? [data.files.base] : part === 'after-load' ? data.steps.map(([, key]) => data.files[key]) : inputFiles(data));
+  // The load phase reads the base file, the phases after it the batches: the same cut of both lists.
+  const cut = <T,>(all: ReadonlyArray<T>): ReadonlyArray<T> => (part === 'load' ? all.slice(0, 1) : part === 'after-load' ? all.slice(1) : all);
+  const phases = cut(run.phases);
+  await peer.prepare?.(cut(inputFiles(data)));
   for (const p of phases) {
     collectGarbage();
     await p();

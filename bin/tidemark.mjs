@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `tidemark` command: runs the TypeScript sources through tsx (no build step).
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+// The `tidemark` command: runs the compiled package (dist/). In a clone, `npm ci` builds it (the
+// `prepare` script); after editing src/, run `npm run build`.
+import { main } from '../dist/src/cli/main.js';
 
 // A reader that stops early (`tidemark read t | head`) closes the pipe; that is not a failure.
 process.stdout.on('error', (error) => {
@@ -9,6 +9,4 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
-const { main } = await import(new URL('../src/cli/main.ts', import.meta.url).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'STORAGE',
   'METASTORE',
   'METASTORE_IN_USE',
+  'NOT_FOUND',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -126,6 +127,13 @@ export class MetastoreError extends TidemarkError {
 export class MetastoreInUseError extends TidemarkError {
   constructor(message: string, context: ErrorContext = {}) {
     super('METASTORE_IN_USE', message, context);
+  }
+}
+
+/** A warehouse, metastore or catalog that a command needs and will not create is not there. */
+export class NotFoundError extends TidemarkError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('NOT_FOUND', message, context);
   }
 }
 

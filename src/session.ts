@@ -5,7 +5,8 @@
  * per call unless given one. Close it when done: it releases the embedded metastore's lock.
  */
 import { type ConfigFlags, type ResolvedConfig, resolveConfig } from './config/config.ts';
-import { loadCatalog } from './definitions/load-catalog.ts';
+import { InvalidArgumentError } from './errors.ts';
+import { type CatalogProblem, loadCatalog } from './definitions/load-catalog.ts';
 import { Tidemark } from './engine/tidemark.ts';
 import { type Logger, silentLogger } from './logging/logger.ts';
 import type { Metastore } from './metastore/metastore.ts';
@@ -23,6 +24,17 @@ export interface SessionOptions extends ConfigFlags {
   readonly definitions?: ReadonlyArray<PipelineDefinition>;
   /** Environment to resolve settings from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How the catalog directory is used. `strict` (default): a module that fails to load fails the
+   * open. `lenient`: it is reported to `onCatalogProblem` and skipped (commands that do not run
+   * pipelines). `required`: strict, and a catalog directory that does not exist is an error too
+   * (unless `definitions` are given), so a run from the wrong directory does not succeed doing nothing.
+   */
+  readonly catalogMode?: 'strict' | 'lenient' | 'required';
+  /** Told of each catalog module skipped in `lenient` mode. */
+  readonly onCatalogProblem?: (problem: CatalogProblem) => void;
+  /** Open only an existing warehouse and metastore, creating nothing (default false). */
+  readonly readOnly?: boolean;
 }
 
 /** An open engine + metastore + catalog. */
@@ -38,13 +50,22 @@ export class TidemarkSession {
   static async open(options: SessionOptions = {}): Promise<TidemarkSession> {
     const config = resolveConfig(options, options.env ?? process.env);
     const store = new LocalFileStore();
-    const pipelines = new Map((await loadCatalog(store, config.catalog)).entries());
+    const mode = options.catalogMode ?? 'strict';
+    const catalog = await loadCatalog(store, config.catalog, { onError: mode === 'lenient' ? 'collect' : 'throw' });
+    if (mode === 'required' && !catalog.exists && (options.definitions ?? []).length === 0) {
+      throw new InvalidArgumentError(
+        `the catalog directory ${config.catalog} does not exist; run from your project's folder, or set it with --catalog DIR (or TIDEMARK_CATALOG)`,
+        { file: config.catalog },
+      );
+    }
+    for (const problem of catalog.problems) options.onCatalogProblem?.(problem);
+    const pipelines = catalog.pipelines;
     for (const p of options.definitions ?? []) pipelines.set(p.name, p);
     const clock = options.clock ?? systemClock;
     const engine = await Tidemark.open({ clock, store });
     let metastore: Metastore;
     try {
-      metastore = await openMetastore(config);
+      metastore = await openMetastore(config, { create: options.readOnly !== true });
     } catch (error) {
       engine.close();
       throw error;

@@ -1,7 +1,7 @@
 /**
  * The CLI's exit codes and error messages. One map from Tidemark error codes to exit codes:
- *   0 ok, 1 runtime failure (or a failed pipeline run), 2 usage or bad input, 3 table missing or
- *   unreadable, 4 conflict with another writer (commit conflict, embedded metastore in use).
+ *   0 ok, 1 runtime failure (or a failed pipeline run), 2 usage or bad input, 3 table, warehouse or
+ *   metastore missing, or a table unreadable, 4 conflict with another writer (commit conflict, embedded metastore in use).
  * Errors print as `tidemark: <message>` plus one `caused by: <message>` line per cause (unless the
  * message above already quotes it); stack traces only with TIDEMARK_DEBUG=1.
  */
@@ -21,6 +21,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   INVALID_INSTANT: EXIT_USAGE,
   TABLE_EXISTS: EXIT_USAGE,
   TABLE_NOT_FOUND: EXIT_TABLE,
+  NOT_FOUND: EXIT_TABLE,
   TABLE_FORMAT: EXIT_TABLE,
   UNSUPPORTED_TABLE_VERSION: EXIT_TABLE,
   COMMIT_CONFLICT: EXIT_CONFLICT,

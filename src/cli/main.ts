@@ -1,19 +1,22 @@
 /**
  * The `tidemark` command line: builds the commander program and runs it in-process, returning the
- * exit code. Each command opens one engine, uses it, and closes it.
+ * exit code. Each command opens what it uses and closes it. Start-up cost matters (cron, scripts):
+ * this module and the commands' declarations load only commander and light modules; the engine
+ * (DuckDB), the metastore (knex, PGlite) and the pipelines are imported when an action needs them.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { type ConfigFlags, resolveConfig } from '../config/config.ts';
-import { Tidemark } from '../engine/tidemark.ts';
-import { createLogger } from '../logging/logger.ts';
-import { TidemarkSession } from '../session.ts';
+import type { CatalogProblem } from '../definitions/load-catalog.ts';
+import type { Tidemark } from '../engine/tidemark.ts';
+import type { Metastore } from '../metastore/metastore.ts';
+import type { TidemarkSession } from '../session.ts';
 import { registerDailyRun } from './commands/daily-run.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerInit } from './commands/init.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTables } from './commands/tables.ts';
 import { registerTableServices } from './commands/table-services.ts';
-import { resolveTablePath } from './table-names.ts';
 import { registerCommits } from './commands/commits.ts';
 import { registerRead } from './commands/read.ts';
 import { registerSql } from './commands/sql.ts';
@@ -26,16 +29,31 @@ export interface CliIo {
   readonly stderr: (s: string) => void;
 }
 
+/** What a command needs of the catalog and the metastore. */
+export interface SessionNeeds {
+  /**
+   * `required`: the command runs pipelines, so a missing catalog directory or a module that fails to
+   * load is an error. `lenient` (default): a broken module is a warning and is skipped.
+   */
+  readonly catalog?: 'required' | 'lenient';
+  /** Open only an existing warehouse and metastore; never create them (read-only commands). */
+  readonly readOnly?: boolean;
+}
+
 /** What a command needs: the output streams, the global flags, and the engine or a whole session. */
 export interface CliContext {
   readonly io: CliIo;
   /** `--metastore`, `--warehouse`, `--catalog` as given (env and defaults fill the rest). */
   flags(): ConfigFlags;
   withEngine<T>(fn: (tm: Tidemark) => Promise<T>): Promise<T>;
+  /** The metastore alone (no engine, no catalog). */
+  withMetastore<T>(fn: (metastore: Metastore) => Promise<T>, needs?: { readonly readOnly?: boolean }): Promise<T>;
   /** Engine, metastore and catalog, with a logger (pino; pretty on a terminal). */
-  withSession<T>(fn: (session: TidemarkSession) => Promise<T>): Promise<T>;
-  /** A table path, or a registered name (`sales.orders`) looked up in the metastore. */
+  withSession<T>(fn: (session: TidemarkSession) => Promise<T>, needs?: SessionNeeds): Promise<T>;
+  /** A table path, or a registered name (`sales.orders`) looked up in the metastore (never created). */
   tablePath(nameOrPath: string): Promise<string>;
+  /** Prints a catalog module that was skipped. */
+  warnCatalogProblem(problem: CatalogProblem): void;
   /** Sets the exit code for a command that completes but reports failure (a failed run, a stale pipeline). */
   setExitCode(code: number): void;
 }
@@ -45,15 +63,20 @@ export const processIo: CliIo = {
   stderr: (s) => void process.stderr.write(s),
 };
 
+/** The package's version, from the nearest `package.json` above this module (in the sources or in `dist/`). */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tidemark' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // not at this level; try the next
+    }
   }
+  return '0.0.0';
 }
 
-/** The program with its four commands. Errors surface as exceptions (commander's `exitOverride`). */
+/** The program with its commands. Errors surface as exceptions (commander's `exitOverride`). */
 export function buildProgram(io: CliIo = processIo, exit: { code: number } = { code: EXIT_OK }): Command {
   const flags = (): ConfigFlags => {
     const o = program.opts<{ metastore?: string; warehouse?: string; catalog?: string }>();
@@ -63,6 +86,7 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
     io,
     flags,
     async withEngine(fn) {
+      const { Tidemark } = await import('../engine/tidemark.ts');
       const tm = await Tidemark.open();
       try {
         return await fn(tm);
@@ -70,8 +94,24 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
         tm.close();
       }
     },
-    async withSession(fn) {
-      const session = await TidemarkSession.open({ ...flags(), logger: createLogger() });
+    async withMetastore(fn, needs = {}) {
+      const { openMetastore } = await import('../metastore/open-metastore.ts');
+      const metastore = await openMetastore(resolveConfig(flags()), { create: needs.readOnly !== true });
+      try {
+        return await fn(metastore);
+      } finally {
+        await metastore.close();
+      }
+    },
+    async withSession(fn, needs = {}) {
+      const [{ TidemarkSession }, { createLogger }] = await Promise.all([import('../session.ts'), import('../logging/logger.ts')]);
+      const session = await TidemarkSession.open({
+        ...flags(),
+        logger: createLogger(),
+        catalogMode: needs.catalog ?? 'lenient',
+        onCatalogProblem: (p) => ctx.warnCatalogProblem(p),
+        readOnly: needs.readOnly === true,
+      });
       try {
         return await fn(session);
       } finally {
@@ -79,7 +119,11 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
       }
     },
     async tablePath(nameOrPath) {
+      const { resolveTablePath } = await import('./table-names.ts');
       return resolveTablePath(resolveConfig(flags()), nameOrPath);
+    },
+    warnCatalogProblem(problem) {
+      io.stderr(`tidemark: warning: skipped a catalog module: ${problem.error.message}\n`);
     },
     setExitCode(code) {
       exit.code = code;
@@ -98,11 +142,12 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
       outputError: (str, write) => write(`tidemark: ${str.replace(/^error: /, '')}`),
     })
     .showHelpAfterError('(add --help for usage)');
+  registerInit(program, ctx);
+  registerDemo(program, ctx);
   registerWrite(program, ctx);
   registerRead(program, ctx);
   registerCommits(program, ctx);
   registerSql(program, ctx);
-  registerInit(program, ctx);
   registerTables(program, ctx);
   registerDailyRun(program, ctx);
   registerStatus(program, ctx);

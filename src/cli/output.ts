@@ -5,8 +5,8 @@
 import { DuckDBDecimalValue } from '@duckdb/node-api';
 import { rowToJson, toText } from './json-values.ts';
 
-export const OUTPUT_FORMATS = ['table', 'jsonl', 'csv'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
+import type { OutputFormat } from './formats.ts';
 
 type Row = Readonly<Record<string, unknown>>;
 

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import { type ResolvedConfig } from '../config/config.ts';
 import { TableNotFoundError } from '../errors.ts';
-import { openMetastore } from '../metastore/open-metastore.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -19,7 +18,8 @@ export function isTableName(arg: string): boolean {
 export async function resolveTablePath(config: ResolvedConfig, nameOrPath: string): Promise<string> {
   if (!isTableName(nameOrPath)) return nameOrPath;
   const [database, name] = nameOrPath.split('.') as [string, string];
-  const metastore = await openMetastore(config);
+  const { openMetastore } = await import('../metastore/open-metastore.ts');
+  const metastore = await openMetastore(config, { create: false });
   try {
     const table = await metastore.getTable(database, name);
     if (table === undefined) {

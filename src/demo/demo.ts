@@ -10,6 +10,7 @@
  * redrawn in place when stdout is a terminal (never in logs or pipes).
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type CliIo, main } from '../cli/main.ts';
 import { renderTable } from '../cli/output.ts';
 import { isAlive } from '../storage/pid-lock.ts';
@@ -50,6 +51,9 @@ export interface DemoResult {
 }
 
 const DAYS = 2;
+
+/** The demo's own catalog: `catalog/` of the sources, or its compiled copy in the package (`dist/catalog/`). */
+export const DEMO_CATALOG = fileURLToPath(new URL('../../catalog/', import.meta.url));
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, word: string): string => `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
 
@@ -252,7 +256,7 @@ export async function resetDemo(options: { readonly warehouse: string; readonly 
   };
   await remove(path.join(warehouse, 'landing'));
   const databases = new Set<string>();
-  for (const def of (await loadCatalog(store, path.resolve(options.catalog))).values()) {
+  for (const def of (await loadCatalog(store, path.resolve(options.catalog))).pipelines.values()) {
     const { database, name } = splitTableName(def.target.table);
     databases.add(database);
     await remove(path.join(warehouse, database, name));

@@ -20,8 +20,8 @@ import { emptyRecord } from '../util/record.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { type StoredFooter, readStoredFooter } from './footer-keys.ts';
 
-export const WRITE_OPERATIONS = ['upsert', 'insert', 'bulk_insert', 'delete', 'insert_overwrite_table'] as const;
-export type WriteOperation = (typeof WRITE_OPERATIONS)[number];
+export { WRITE_OPERATIONS, type WriteOperation } from './operations.ts';
+import type { WriteOperation } from './operations.ts';
 
 /** One file group the write produces a new slice of. */
 export interface TargetGroup {

@@ -10,10 +10,14 @@ import type { Knex } from 'knex';
 import { InvalidArgumentError, MetastoreError, TidemarkError, messageOf } from '../errors.ts';
 import type { Metastore, PipelineRun, RegisteredTable, RunOutcome, RunQuery, RunStatus, TableRegistration } from './metastore.ts';
 
-/** The project's migrations, found from this file so `migrate()` works from any working directory. */
+/**
+ * The project's migrations, found from this file so `migrate()` works from any working directory:
+ * `migrations/*.ts` beside `src/` when Tidemark runs from its sources (tests), `dist/migrations/*.js`
+ * when it runs compiled (the package).
+ */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
-/** Migration file extensions to load (the knexfile uses the same). */
-export const MIGRATION_EXTENSIONS: ReadonlyArray<string> = ['.ts'];
+/** Migration file extensions to load: the sources' and the compiled package's. */
+export const MIGRATION_EXTENSIONS: ReadonlyArray<string> = ['.ts', '.js'];
 
 /**
  * How `withLock` holds its advisory lock's session. `dedicated`: one pooled connection is taken for
@@ -63,16 +67,19 @@ interface PoolClient {
   releaseConnection(connection: unknown): Promise<unknown>;
 }
 
-/** Migrations read from a directory and loaded with this module's `import()`, so they load wherever Tidemark's own TypeScript does (tsx, vitest). */
+/**
+ * Migrations read from a directory and loaded with this module's `import()`. A migration is named by
+ * its source file (`…_create_pipeline_log.ts`) whether it runs from the source or compiled to `.js`,
+ * so a metastore migrated by either (or by the knex CLI through the knexfile) agrees with the other.
+ */
 class DirectoryMigrationSource implements Knex.MigrationSource<string> {
   constructor(private readonly directory: string) {}
   async getMigrations(): Promise<string[]> {
     const files = await readdir(this.directory);
-    // Names match knex's own FsMigrations (the file name), so `knex migrate` via the knexfile agrees.
     return files.filter((f) => MIGRATION_EXTENSIONS.includes(path.extname(f)) && !f.endsWith('.d.ts')).sort();
   }
   getMigrationName(file: string): string {
-    return file;
+    return `${path.basename(file, path.extname(file))}.ts`;
   }
   async getMigration(file: string): Promise<Knex.Migration> {
     return (await import(pathToFileURL(path.join(this.directory, file)).href)) as Knex.Migration;
@@ -115,9 +122,17 @@ export class KnexMetastore implements Metastore {
     return run;
   }
 
+  /** Whether Tidemark's tables exist here (the first migration has run). */
+  async initialised(): Promise<boolean> {
+    return this.wrap('could not read the metastore schema', async () => {
+      const rows = (await this.knex.raw(`select to_regclass('pipeline_log') is not null and to_regclass('table_registry') is not null as present`)).rows as Row[];
+      return rows[0]?.present === true;
+    });
+  }
+
   /** Whether every migration file is recorded in `knex_migrations` (of the current schema). */
   private async allApplied(source: DirectoryMigrationSource): Promise<boolean> {
-    const files = await source.getMigrations();
+    const files = (await source.getMigrations()).map((f) => source.getMigrationName(f));
     const present = (await this.knex.raw(`select to_regclass('knex_migrations') is not null as present`)).rows as Row[];
     if (present[0]?.present !== true) return false;
     const applied = new Set<unknown>(await this.knex('knex_migrations').pluck('name'));

@@ -3,12 +3,12 @@
  * warehouse. PGlite is one process's database (two processes on one directory corrupt it), so the
  * embedded store is guarded by a lock file holding the owner's pid.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { type ResolvedConfig, redact } from '../config/config.ts';
-import { MetastoreError, MetastoreInUseError, StorageError, messageOf } from '../errors.ts';
+import { MetastoreError, MetastoreInUseError, NotFoundError, StorageError, messageOf } from '../errors.ts';
 import { KnexMetastore } from './knex-metastore.ts';
 import { tryPidLock } from '../storage/pid-lock.ts';
 import type { Metastore } from './metastore.ts';
@@ -31,10 +31,29 @@ export function embeddedLockPath(config: ResolvedConfig): string {
   return `${config.embeddedMetastoreDir}.lock`;
 }
 
+/** How to open a metastore. */
+export interface OpenMetastoreOptions {
+  /**
+   * Create the warehouse directory and the metastore (its schema) when they are missing (default
+   * true). Read-only commands pass false: a missing store is then a {@link NotFoundError} naming
+   * what was looked for, and nothing is created. An existing store's schema is still brought up to date.
+   */
+  readonly create?: boolean;
+}
+
 /** Opens the configured metastore and brings its schema up to date; the caller must `close()` it. */
-export async function openMetastore(config: ResolvedConfig): Promise<Metastore> {
+export async function openMetastore(config: ResolvedConfig, options: OpenMetastoreOptions = {}): Promise<Metastore> {
   const where = config.metastoreUrl === undefined ? config.embeddedMetastoreDir : redact(config.metastoreUrl);
+  const create = options.create ?? true;
   let release: () => void = () => undefined;
+  if (config.metastoreUrl === undefined && !create && !existsSync(path.join(config.embeddedMetastoreDir, 'PG_VERSION'))) {
+    throw new NotFoundError(
+      `no metastore at ${config.embeddedMetastoreDir}: the warehouse ${config.warehouse} ${existsSync(config.warehouse) ? 'has never been initialised' : 'does not exist'}. ` +
+        'Point --warehouse (or TIDEMARK_WAREHOUSE) at your warehouse, --metastore (or TIDEMARK_METASTORE_URL) at a PostgreSQL metastore, ' +
+        'or create this one with `tidemark init` or a first `tidemark daily-run`',
+      { file: config.embeddedMetastoreDir },
+    );
+  }
   if (config.metastoreUrl === undefined) {
     try {
       mkdirSync(path.dirname(config.embeddedMetastoreDir), { recursive: true });
@@ -51,8 +70,19 @@ export async function openMetastore(config: ResolvedConfig): Promise<Metastore> 
     throw new MetastoreError(`could not open the metastore at ${where}: ${messageOf(error)}`, { cause: error });
   }
   try {
+    if (!create && !(await metastore.initialised())) {
+      throw new NotFoundError(
+        `the PostgreSQL metastore at ${where} has no Tidemark tables (table_registry, pipeline_log) in its search path; ` +
+          'check --metastore (or TIDEMARK_METASTORE_URL), or create them with `tidemark init`',
+        { value: where },
+      );
+    }
     await metastore.migrate();
   } catch (error) {
+    if (error instanceof NotFoundError) {
+      await metastore.close().catch(() => undefined);
+      throw error;
+    }
     await metastore.close().catch(() => undefined); // the migrate error is the one worth reporting
     throw new MetastoreError(`could not open the metastore at ${where}: ${messageOf(error)}`, { cause: error });
   }

@@ -30,7 +30,7 @@ export interface PipelineStatus {
 }
 
 /** Summaries of the catalog's pipelines (and any others found in the log) over the last `days` days. */
-export async function pipelineStatus(ctx: PipelineContext, options: { readonly days: number; readonly pipeline?: string }): Promise<PipelineStatus[]> {
+export async function pipelineStatus(ctx: Pick<PipelineContext, 'metastore' | 'pipelines' | 'clock'>, options: { readonly days: number; readonly pipeline?: string }): Promise<PipelineStatus[]> {
   const now = DateTime.fromJSDate(ctx.clock.now().toJSDate(), { zone: 'utc' });
   const since = now.startOf('day').minus({ days: options.days - 1 });
   const runs = await ctx.metastore.runs({ ...(options.pipeline === undefined ? {} : { pipelineName: options.pipeline }), since: since.toJSDate() });

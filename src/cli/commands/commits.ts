@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { renderTable } from '../output.ts';
 import type { CliContext } from '../main.ts';
 
 const COLUMNS = ['instant', 'action', 'state', 'operation', 'inserted', 'updated', 'deleted', 'files'];
@@ -17,6 +16,7 @@ export function registerCommits(program: Command, ctx: CliContext): void {
         ctx.io.stdout(JSON.stringify(commits) + '\n');
         return;
       }
+      const { renderTable } = await import('../output.ts');
       const rows = commits.map((c) => ({
         instant: c.time,
         action: c.action,

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ReadOptions } from '../../engine/read.ts';
-import { OUTPUT_FORMATS, type OutputFormat, columnsOf, renderRows } from '../output.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '../formats.ts';
 import type { CliContext } from '../main.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -50,6 +50,7 @@ export function registerRead(program: Command, ctx: CliContext): void {
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
     };
     const base = await ctx.tablePath(tablePath);
+    const { columnsOf, renderRows } = await import('../output.ts');
     const { rows, columns } = await ctx.withEngine(async (tm) => {
       const rows = await tm.read(base, options);
       // An empty result has no row to take the header from; ask DuckDB for the columns instead.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type OutputFormat, columnsOf, renderRows } from '../output.ts';
+import type { OutputFormat } from '../formats.ts';
 import type { CliContext } from '../main.ts';
 import { addFormatOptions } from './read.ts';
 
@@ -21,6 +21,7 @@ export function registerSql(program: Command, ctx: CliContext): void {
   addFormatOptions(command)
     .addHelpText('after', HELP)
     .action(async (statement: string, flags: { format: OutputFormat; json?: boolean }) => {
+      const { columnsOf, renderRows } = await import('../output.ts');
       const { rows, columns } = await ctx.withEngine(async (tm) => {
         const rows = await tm.sql(statement, (p) => ctx.tablePath(p));
         if (rows.length > 0) return { rows, columns: columnsOf(rows) };

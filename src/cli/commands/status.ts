@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.ts';
-import { type PipelineStatus, pipelineStatus } from '../../pipeline/status.ts';
-import { parseDuration } from '../../pipeline/window.ts';
+import { resolveConfig } from '../../config/config.ts';
+import type { PipelineStatus } from '../../pipeline/status.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
-import { renderTable } from '../output.ts';
+import type { renderTable as RenderTable } from '../output.ts';
 import type { CliContext } from '../main.ts';
 
 /** Seconds as `3d4h`, `5h12m`, `42s`. */
@@ -28,9 +28,28 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .action(async (flags: { days: string; pipeline?: string; failIfStale?: string; json?: boolean }) => {
       const days = Number(flags.days);
       if (!Number.isInteger(days) || days < 1 || days > 366) throw new InvalidArgumentError(`--days ${flags.days} is not a whole number from 1 to 366`, { value: flags.days });
+      const [{ pipelineStatus }, { parseDuration }, { loadCatalog }, { LocalFileStore }, { systemClock }, { renderTable }] = await Promise.all([
+        import('../../pipeline/status.ts'),
+        import('../../pipeline/window.ts'),
+        import('../../definitions/load-catalog.ts'),
+        import('../../storage/local-file-store.ts'),
+        import('../../time/clock.ts'),
+        import('../output.ts'),
+      ]);
       const staleLimit = flags.failIfStale === undefined ? undefined : parseDuration(flags.failIfStale) / 1000;
-      const statuses = await ctx.withSession((s) => pipelineStatus(s.context, { days, ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }) }));
-      ctx.io.stdout(flags.json ? JSON.stringify(statuses) + '\n' : describe(statuses, days));
+      // Status reads the log and the catalog's names: no engine, and a broken catalog module is only a warning.
+      const catalog = await loadCatalog(new LocalFileStore(), resolveConfig(ctx.flags()).catalog, { onError: 'collect' });
+      for (const problem of catalog.problems) ctx.warnCatalogProblem(problem);
+      const statuses = await ctx.withMetastore(async (metastore) => {
+        const query = { metastore, pipelines: catalog.pipelines, clock: systemClock };
+        const found = await pipelineStatus(query, { days, ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }) });
+        if (flags.pipeline !== undefined && !catalog.pipelines.has(flags.pipeline) && (await metastore.runs({ pipelineName: flags.pipeline })).length === 0) {
+          const known = [...new Set([...catalog.pipelines.keys(), ...(await metastore.runs({})).map((r) => r.pipelineName)])].sort();
+          throw new InvalidArgumentError(`no pipeline named "${flags.pipeline}" in the catalog ${resolveConfig(ctx.flags()).catalog} or the run log (known: ${known.join(', ') || 'none'})`, { value: flags.pipeline });
+        }
+        return found;
+      }, { readOnly: true });
+      ctx.io.stdout(flags.json ? JSON.stringify(statuses) + '\n' : describe(statuses, days, renderTable));
       const stale = staleLimit === undefined ? [] : statuses.filter((p) => p.staleSeconds === null || p.staleSeconds > staleLimit);
       if (stale.length > 0) {
         ctx.io.stderr(`tidemark: stale (no SUCCESS within ${flags.failIfStale}): ${stale.map((p) => p.pipeline).join(', ')}\n`);
@@ -39,7 +58,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     });
 }
 
-function describe(statuses: ReadonlyArray<PipelineStatus>, days: number): string {
+function describe(statuses: ReadonlyArray<PipelineStatus>, days: number, renderTable: typeof RenderTable): string {
   if (statuses.length === 0) return 'no pipelines in the catalog and no runs in the log\n';
   const rows = statuses.map((p) => ({
     pipeline: p.pipeline,

@@ -1,11 +1,7 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../errors.ts';
-import { tableSchema } from '../../engine/table-state.ts';
-import { registerTableState } from '../../pipeline/context.ts';
-import { formatColumnType } from '../../table/schema.ts';
 import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/table-config.ts';
-import { renderTable } from '../output.ts';
 import type { CliContext } from '../main.ts';
 import { isTableName } from '../table-names.ts';
 
@@ -24,8 +20,9 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .description('list the tables registered in the metastore')
     .option('--json', 'print them as one JSON array')
     .action(async (flags: { json?: boolean }) => {
-      const tables = await ctx.withSession((s) => s.metastore.listTables());
+      const tables = await ctx.withMetastore((m) => m.listTables(), { readOnly: true });
       if (flags.json) return ctx.io.stdout(JSON.stringify(tables) + '\n');
+      const { renderTable } = await import('../output.ts');
       const rows = tables.map((t) => ({ table: `${t.database}.${t.name}`, key: t.recordKeyFields.join(','), precombine: t.precombineField, partitions: t.partitionFields.join(','), latest: t.latestInstant, path: t.basePath }));
       ctx.io.stdout(renderTable(rows, ['table', 'key', 'precombine', 'partitions', 'latest', 'path']));
     });
@@ -43,6 +40,7 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .option('--path <dir>', 'base path (default <warehouse>/<database>/<name>)')
     .action(async (name: string, flags: { key: string[]; precombine?: string; partitionBy?: string[]; hiveStyle?: boolean; compression?: CompressionCodec; path?: string }) => {
       const [database, table] = splitName(name);
+      const { registerTableState } = await import('../../pipeline/context.ts');
       await ctx.withSession(async (s) => {
         const base = path.resolve(flags.path ?? path.join(s.config.warehouse, database, table));
         const state = await s.engine.createTable(base, {
@@ -64,6 +62,7 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .argument('<path>', 'base path of the table')
     .option('--name <name>', 'database.name (default: the table\'s own database and name)')
     .action(async (tablePath: string, flags: { name?: string }) => {
+      const { registerTableState } = await import('../../pipeline/context.ts');
       await ctx.withSession(async (s) => {
         const state = await s.engine.table(tablePath);
         const name = flags.name ?? `${state.config.database || 'default'}.${state.config.name}`;
@@ -79,6 +78,11 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .option('--json', 'print it as one JSON object')
     .action(async (arg: string, flags: { json?: boolean }) => {
       const base = await ctx.tablePath(arg);
+      const [{ tableSchema }, { formatColumnType }, { renderTable }] = await Promise.all([
+        import('../../engine/table-state.ts'),
+        import('../../table/schema.ts'),
+        import('../output.ts'),
+      ]);
       const info = await ctx.withEngine(async (tm) => {
         const state = await tm.table(base);
         const c = state.config;

@@ -3,11 +3,10 @@ import { type Command, Option } from 'commander';
 import { TableNotFoundError } from '../../errors.ts';
 import { INPUT_FORMATS, type InputFormat } from '../../engine/input.ts';
 import type { CommitResult } from '../../engine/write.ts';
-import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/write-plan.ts';
+import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/operations.ts';
 import type { CliContext } from '../main.ts';
 import type { Tidemark } from '../../engine/tidemark.ts';
 import { COMPRESSION_CODECS, type CompressionCodec, type NewTableOptions } from '../../table/table-config.ts';
-import { registerTableState } from '../../pipeline/context.ts';
 import { isTableName } from '../table-names.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -66,6 +65,7 @@ export function registerWrite(program: Command, ctx: CliContext): void {
       };
       const result = isTableName(tablePath)
         ? await ctx.withSession(async (session) => {
+            const { registerTableState } = await import('../../pipeline/context.ts');
             // A registered name writes to its table; an unregistered one creates `<warehouse>/<db>/<name>` and registers it.
             const [database, name] = tablePath.split('.') as [string, string];
             const registered = await session.metastore.getTable(database, name);

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { resolveConfig } from '../../config/config.ts';
+import { EXIT_FAILURE } from '../exit-codes.ts';
+import type { CliContext } from '../main.ts';
+
+/** `tidemark demo`: the bundled bronze → silver → gold example over two generated days. */
+export function registerDemo(program: Command, ctx: CliContext): void {
+  program
+    .command('demo')
+    .description("run the bundled example (bronze → silver → gold over two generated days) in the warehouse; it resets only the demo's own tables, landing files and log rows")
+    .option('--verbose', "show the pipelines' logs")
+    .action(async (flags: { verbose?: boolean }) => {
+      const [{ DEMO_CATALOG, resetDemo, runDemo }, { createLogger }] = await Promise.all([import('../../demo/demo.ts'), import('../../logging/logger.ts')]);
+      const t0 = performance.now();
+      const config = resolveConfig(ctx.flags());
+      await resetDemo({ warehouse: config.warehouse, catalog: DEMO_CATALOG });
+      const verbose = flags.verbose === true;
+      const logger = createLogger({ level: verbose ? 'info' : 'warn' });
+      // With logs on, a redrawn progress line would only tangle with them.
+      const result = await runDemo({ warehouse: config.warehouse, catalog: DEMO_CATALOG, io: ctx.io, logger, ...(verbose ? { progress: false } : {}) });
+      ctx.io.stdout(`\ndemo ${result.ok ? 'finished' : 'finished with FAILURES'} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      if (!result.ok) ctx.setExitCode(EXIT_FAILURE);
+    });
+}

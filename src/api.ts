@@ -19,9 +19,9 @@ import { type SessionOptions, TidemarkSession } from './session.ts';
 /** Session options, or an open session to use. */
 export type WithSession<T> = T & SessionOptions & { readonly session?: TidemarkSession };
 
-async function withSession<T>(options: WithSession<object>, fn: (s: TidemarkSession) => Promise<T>): Promise<T> {
+async function withSession<T>(options: WithSession<object>, fn: (s: TidemarkSession) => Promise<T>, catalogMode?: 'required'): Promise<T> {
   if (options.session !== undefined) return fn(options.session);
-  const session = await TidemarkSession.open(options);
+  const session = await TidemarkSession.open(catalogMode === undefined || options.catalogMode !== undefined ? options : { ...options, catalogMode });
   try {
     return await fn(session);
   } finally {
@@ -34,15 +34,16 @@ export async function runPipeline(nameOrDefinition: string | PipelineDefinition,
   return withSession(options, async (s) => {
     const def = typeof nameOrDefinition === 'string' ? s.context.pipelines.get(nameOrDefinition) : nameOrDefinition;
     if (def === undefined) {
-      throw new InvalidArgumentError(`no pipeline named "${String(nameOrDefinition)}" in the catalog ${s.config.catalog}`, { value: nameOrDefinition });
+      const known = [...s.context.pipelines.keys()].sort().join(', ') || 'none';
+      throw new InvalidArgumentError(`no pipeline named "${String(nameOrDefinition)}" in the catalog ${s.config.catalog} (known: ${known})`, { value: nameOrDefinition });
     }
     return runPipelineIn(s.context, def, options);
   });
 }
 
-/** Runs every due pipeline in dependency order. */
+/** Runs every due pipeline in dependency order; a catalog folder that does not exist is an error (unless `definitions` are given). */
 export async function dailyRun(options: WithSession<DailyRunOptions> = {}): Promise<DailyRunResult> {
-  return withSession(options, (s) => dailyRunIn(s.context, options));
+  return withSession(options, (s) => dailyRunIn(s.context, options), 'required');
 }
 
 /** Per-pipeline summaries over the last `days` days. */

@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: the example catalog end to end on the embedded defaults (no server, no settings).
+ * `npm run demo` / `tidemark demo`: the example catalog end to end, on the embedded defaults (no server,
+ * no settings) unless a metastore is configured (`--metastore`, `TIDEMARK_METASTORE_URL`).
  *
  *   day 1 lands → daily-run → summary → day 2 lands (new orders, updates, late rows, stale
  *   duplicates, price changes) → daily-run → what changed, checked against the generator → gold
@@ -8,28 +9,31 @@
  * Both "days" happen minutes apart in wall time, so the daily runs use `all` (run every pipeline,
  * due or not). Each step prints one line to `io.stdout`; while a daily run works, a progress line is
  * redrawn in place when stdout is a terminal (never in logs or pipes).
+ *
+ * The demo creates only its own tables, landing files, log rows and registrations, records them in
+ * the warehouse before creating them, and refuses to run over anything of the same name it did not
+ * create; `resetDemo` removes exactly what it recorded (see `demo-state.ts`).
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type CliIo, main } from '../cli/main.ts';
 import { renderTable } from '../cli/output.ts';
-import { isAlive } from '../storage/pid-lock.ts';
+import { type ConfigFlags, redact } from '../config/config.ts';
 import { type Logger, silentLogger } from '../logging/logger.ts';
-import { loadCatalog } from '../definitions/load-catalog.ts';
-import { MetastoreInUseError } from '../errors.ts';
 import { type PipelineContext, pathOfNameOrPath } from '../pipeline/context.ts';
 import { type DailyRunResult, dailyRun } from '../pipeline/daily-run.ts';
-import { splitTableName } from '../pipeline/definition.ts';
 import { TidemarkSession } from '../session.ts';
 import { LocalFileStore } from '../storage/local-file-store.ts';
-import { type DayBatch, type GeneratorOptions, generateDays, writeLanding } from './generator.ts';
+import { checkDemo, claimDemo, demoConfig, loadDemoNames } from './demo-state.ts';
+import { type DayBatch, type GeneratorOptions, generateDays, landingFiles, writeLanding } from './generator.ts';
 
-/** How to run the demo. */
-export interface DemoOptions {
-  /** Default `./warehouse` (or `TIDEMARK_WAREHOUSE`). */
-  readonly warehouse?: string;
-  /** Default `./catalog` (or `TIDEMARK_CATALOG`). */
-  readonly catalog?: string;
+export { DEMO_CATALOG, DEMO_MANIFEST, type DemoReset, resetDemo } from './demo-state.ts';
+
+/**
+ * How to run the demo: `metastore` and `warehouse` as the global flags (else `TIDEMARK_METASTORE_URL`,
+ * `TIDEMARK_WAREHOUSE`, then the embedded store under `./warehouse`); `catalog` defaults to the
+ * demo's own, {@link DEMO_CATALOG} (never `TIDEMARK_CATALOG`: the demo owns its pipelines' targets).
+ */
+export interface DemoOptions extends ConfigFlags {
   readonly io: CliIo;
   /** Pipeline logs (default: none). */
   readonly logger?: Logger;
@@ -51,43 +55,46 @@ export interface DemoResult {
 }
 
 const DAYS = 2;
-
-/** The demo's own catalog: `catalog/` of the sources, or its compiled copy in the package (`dist/catalog/`). */
-export const DEMO_CATALOG = fileURLToPath(new URL('../../catalog/', import.meta.url));
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, word: string): string => `${fmt(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** A word quoted for a shell when needed. */
+function quoted(s: string): string {
+  return /[\s"'$`\\&;|<>()?*]/.test(s) ? `'${s.replaceAll("'", `'\\''`)}'` : s;
+}
 
 /** A path as the user would type it from the current directory. */
 function shown(p: string): string {
   const rel = path.relative(process.cwd(), p);
   if (rel === '') return '.';
-  const out = rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
-  return /[\s"'$`\\]/.test(out) ? `'${out.replaceAll("'", `'\\''`)}'` : out; // quoted for a shell when needed
+  return quoted(rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`);
 }
 
-/** Runs the demo; resolves when done (failed pipelines are reported, not thrown). */
+/**
+ * Runs the demo; resolves when done (failed pipelines are reported, not thrown). Refuses, before
+ * creating anything, when a table, registration, pipeline log or landing file of the demo's names
+ * exists that the demo did not create.
+ */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { io } = options;
   const say = (line: string): void => io.stdout(`${line}\n`);
   const progress = options.progress ?? process.stdout.isTTY === true;
-  const open = (): Promise<TidemarkSession> =>
-    TidemarkSession.open({
-      ...(options.warehouse === undefined ? {} : { warehouse: options.warehouse }),
-      ...(options.catalog === undefined ? {} : { catalog: options.catalog }),
-      logger: options.logger ?? silentLogger,
-    });
+  const config = demoConfig(options);
+  const { warehouse, catalog, metastoreUrl } = config;
+  const open = (): Promise<TidemarkSession> => TidemarkSession.open({ metastore: metastoreUrl, warehouse, catalog, logger: options.logger ?? silentLogger });
 
   const batches = generateDays(DAYS, options.generator);
+  const store = new LocalFileStore();
+  const names = await loadDemoNames(store, config);
+  await checkDemo(store, names, config); // before the session: a refusal creates nothing, not even an embedded metastore
   const runs: DailyRunResult[] = [];
-  let warehouse = '';
-  let catalog = '';
   for (const batch of batches) {
     const session = await open();
     try {
       const ctx = session.context;
       if (batch.day === 1) {
-        ({ warehouse, catalog } = session.config);
-        const where = session.config.metastoreUrl === undefined ? `embedded metastore ${shown(session.config.embeddedMetastoreDir)}` : 'PostgreSQL metastore';
+        await claimDemo(store, names, session.metastore, config, batches.flatMap((b) => landingFiles(warehouse, b).map((f) => f.file)));
+        const where = metastoreUrl === undefined ? `embedded metastore ${shown(config.embeddedMetastoreDir)}` : `PostgreSQL metastore ${redact(metastoreUrl)}`;
         say(`Tidemark demo — warehouse ${shown(warehouse)}, catalog ${shown(catalog)} (${plural(ctx.pipelines.size, 'pipeline')}), ${where}`);
       }
       await writeLanding(ctx.store, warehouse, batch);
@@ -109,11 +116,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   // The session is closed first: the embedded metastore admits one user at a time.
   say('\nstatus (tidemark status --days 14):');
-  const statusExitCode = await main(['status', '--days', '14', '--warehouse', warehouse, '--catalog', catalog], io);
+  const statusExitCode = await main(['status', '--days', '14', '--warehouse', warehouse, '--catalog', catalog, ...(metastoreUrl === undefined ? [] : ['--metastore', metastoreUrl])], io);
 
   const flags = [
     ...(path.resolve('warehouse') === warehouse ? [] : [`--warehouse ${shown(warehouse)}`]),
     ...(path.resolve('catalog') === catalog ? [] : [`--catalog ${shown(catalog)}`]),
+    // Only a URL given as a flag (one from the environment is there for the next command too); never its password.
+    ...(options.metastore === undefined || options.metastore.trim() === '' || metastoreUrl === undefined ? [] : [`--metastore ${quoted(redact(metastoreUrl))}`]),
   ].join(' ');
   const cmd = (args: string): string => `  npx tidemark ${args}${flags === '' ? '' : ` ${flags}`}`;
   say('\nnext, try:');
@@ -231,41 +240,3 @@ async function goldRows(ctx: PipelineContext): Promise<Record<string, unknown>[]
     return undefined;
   }
 }
-
-/**
- * Removes what a previous demo left in `warehouse`: the landing files, the tables the catalog's
- * pipelines write, and the embedded metastore (refused while another live process holds it).
- * Anything else in the warehouse (`.gitkeep`, other tables) stays. Returns the paths removed.
- */
-export async function resetDemo(options: { readonly warehouse: string; readonly catalog: string }): Promise<string[]> {
-  const store = new LocalFileStore();
-  const warehouse = path.resolve(options.warehouse);
-  const lock = path.join(warehouse, '.metastore.lock');
-  if (await store.exists(lock)) {
-    const pid = Number((await store.readText(lock)).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new MetastoreInUseError(`the warehouse ${warehouse} is in use by process ${pid}; not resetting it`, { file: lock, value: pid });
-    }
-  }
-  const removed: string[] = [];
-  const remove = async (p: string): Promise<void> => {
-    if (await store.exists(p)) {
-      await store.remove(p);
-      removed.push(p);
-    }
-  };
-  await remove(path.join(warehouse, 'landing'));
-  const databases = new Set<string>();
-  for (const def of (await loadCatalog(store, path.resolve(options.catalog))).pipelines.values()) {
-    const { database, name } = splitTableName(def.target.table);
-    databases.add(database);
-    await remove(path.join(warehouse, database, name));
-  }
-  for (const db of databases) {
-    const dir = path.join(warehouse, db);
-    if ((await store.exists(dir)) && (await store.list(dir)).length === 0) await remove(dir);
-  }
-  for (const e of await store.list(warehouse)) if (e.name.startsWith('.metastore')) await remove(path.join(warehouse, e.name));
-  return removed;
-}
-

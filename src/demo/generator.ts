@@ -38,13 +38,18 @@ export function generateDays(days: number, options: GeneratorOptions = {}): DayB
   return new Shop(o).run(days);
 }
 
+/** The files `writeLanding` writes for a batch, `landing/<entity>/day=<N>/part-0.jsonl` under `warehouse`, with their rows. */
+export function landingFiles(warehouse: string, batch: DayBatch): Array<{ readonly file: string; readonly rows: ReadonlyArray<object> }> {
+  const entities: Array<[string, ReadonlyArray<object>]> = [['customers', batch.customers], ['products', batch.products], ['orders', batch.orders]];
+  return entities
+    .filter(([, rows]) => rows.length > 0) // no file rather than an empty one (an empty file has no columns)
+    .map(([entity, rows]) => ({ file: path.join(warehouse, 'landing', entity, `day=${batch.day}`, 'part-0.jsonl'), rows }));
+}
+
 /** Writes a batch as `landing/<entity>/day=<N>/part-0.jsonl` under `warehouse`; returns the files written. */
 export async function writeLanding(store: FileStore, warehouse: string, batch: DayBatch): Promise<string[]> {
   const written: string[] = [];
-  const entities: Array<[string, ReadonlyArray<object>]> = [['customers', batch.customers], ['products', batch.products], ['orders', batch.orders]];
-  for (const [entity, rows] of entities) {
-    if (rows.length === 0) continue; // no file rather than an empty one (an empty file has no columns)
-    const file = path.join(warehouse, 'landing', entity, `day=${batch.day}`, 'part-0.jsonl');
+  for (const { file, rows } of landingFiles(warehouse, batch)) {
     await store.writeAtomic(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     written.push(file);
   }

@@ -191,6 +191,15 @@ export class KnexMetastore implements Metastore {
     });
   }
 
+  /** Deletes the registration row of `database.name`; the table's files are not touched. */
+  async unregisterTable(database: string, name: string): Promise<boolean> {
+    return this.wrap(`could not unregister table ${database}.${name}`, async () => {
+      // Counted from returned rows: knex-pglite does not report a bare delete's row count.
+      const gone: Row[] = await this.knex('table_registry').where({ database_name: database, table_name: name }).del(['table_name']);
+      return gone.length > 0;
+    });
+  }
+
   /** Inserts a RUNNING run with zero counts. */
   async startRun(run: Omit<PipelineRun, keyof RunOutcome>): Promise<void> {
     checkUuid(run.runId);
@@ -250,6 +259,15 @@ export class KnexMetastore implements Metastore {
       if (query.status !== undefined) q.where('status', query.status);
       const rows: Row[] = await q.orderBy(['started_at', 'run_seq']);
       return rows.map(toRun);
+    });
+  }
+
+  /** Deletes the `pipeline_log` rows of the named pipelines, in one statement. */
+  async deleteRuns(pipelineNames: ReadonlyArray<string>): Promise<number> {
+    if (pipelineNames.length === 0) return 0;
+    return this.wrap(`could not delete the runs of pipeline${pipelineNames.length === 1 ? '' : 's'} ${pipelineNames.join(', ')}`, async () => {
+      const gone: Row[] = await this.knex('pipeline_log').whereIn('pipeline_name', [...pipelineNames]).del(['run_id']);
+      return gone.length;
     });
   }
 

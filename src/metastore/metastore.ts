@@ -89,6 +89,8 @@ export interface Metastore {
   listTables(): Promise<RegisteredTable[]>;
   /** Records the latest completed instant (and schema) of a table after a commit. */
   updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<void>;
+  /** Removes the registration of `database.name` (never the table's files); resolves to whether there was one. */
+  unregisterTable(database: string, name: string): Promise<boolean>;
 
   /** Inserts a RUNNING run. */
   startRun(run: Omit<PipelineRun, keyof RunOutcome>): Promise<void>;
@@ -97,6 +99,8 @@ export interface Metastore {
   /** The latest SUCCESS run of a pipeline, by window end. */
   lastSuccess(pipelineName: string): Promise<PipelineRun | undefined>;
   runs(query?: RunQuery): Promise<PipelineRun[]>;
+  /** Deletes every run of the named pipelines (their whole history, watermarks included); resolves to the rows deleted. */
+  deleteRuns(pipelineNames: ReadonlyArray<string>): Promise<number>;
 
   /**
    * Runs `fn` holding an exclusive lock named `key` (a PostgreSQL advisory lock held on one

@@ -127,6 +127,22 @@ export function describeMetastoreContract(label: string, factory: () => Promise<
       await expect(ms.updateTableState(db, 'missing', '20261123121500000', null)).rejects.toBeInstanceOf(InvalidArgumentError);
     });
 
+    it('unregisters one table, leaving the others and saying whether there was one', async () => {
+      const db = unique('db');
+      const ms = h.metastore;
+      await ms.registerTable(registration(db, 'orders'));
+      await ms.registerTable(registration(db, 'customers'));
+      await ms.registerTable(registration(unique('other'), 'orders'));
+      expect(await ms.unregisterTable(db, 'orders')).toBe(true);
+      expect(await ms.getTable(db, 'orders')).toBeUndefined();
+      expect((await ms.listTables()).filter((t) => t.database === db).map((t) => t.name)).toEqual(['customers']);
+      expect(await ms.unregisterTable(db, 'orders')).toBe(false);
+      expect(await ms.unregisterTable(unique('nowhere'), 'orders')).toBe(false);
+      // The name can be registered again, as new.
+      const again = await ms.registerTable(registration(db, 'orders', { basePath: '/elsewhere/orders' }));
+      expect(again.basePath).toBe('/elsewhere/orders');
+    });
+
     it('round-trips a run: timestamps as the same instant, counts beyond 32 bits, a long error message', async () => {
       const ms = h.metastore;
       const runId = randomUUID();
@@ -193,6 +209,26 @@ export function describeMetastoreContract(label: string, factory: () => Promise<
       expect(all.map((r) => r.runId)).toEqual(expect.arrayContaining([a, b, c]));
       const starts = all.map((r) => r.startedAt.getTime());
       expect(starts).toEqual([...starts].sort((x, y) => x - y));
+    });
+
+    it('deleteRuns removes every run of the named pipelines and nothing else', async () => {
+      const ms = h.metastore;
+      const [a, b, keep] = [unique('del_a'), unique('del_b'), unique('del_keep')];
+      await run(ms, a, null, '2026-11-01T00:00:00Z', 'SUCCESS');
+      await run(ms, a, '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', 'FAILED');
+      await run(ms, a, '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', 'RUNNING');
+      await run(ms, b, null, '2026-11-01T00:00:00Z', 'SUCCESS');
+      const kept = await run(ms, keep, null, '2026-11-01T00:00:00Z', 'SUCCESS');
+      expect(await ms.deleteRuns([])).toBe(0);
+      expect(await ms.deleteRuns([a, b, unique('never_ran')])).toBe(4);
+      expect(await ms.runs({ pipelineName: a })).toEqual([]);
+      expect(await ms.runs({ pipelineName: b })).toEqual([]);
+      expect(await ms.lastSuccess(a)).toBeUndefined(); // the watermark goes with the history
+      expect((await ms.runs({ pipelineName: keep })).map((r) => r.runId)).toEqual([kept]);
+      expect(await ms.deleteRuns([a])).toBe(0);
+      // A pipeline whose history was deleted starts again from a first run.
+      const fresh = await run(ms, a, null, '2026-12-01T00:00:00Z', 'SUCCESS');
+      expect((await ms.lastSuccess(a))?.runId).toBe(fresh);
     });
 
     it('lists runs started at the same instant in the order they were started', async () => {

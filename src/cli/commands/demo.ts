@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolveConfig } from '../../config/config.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
 import type { CliContext } from '../main.ts';
 
@@ -12,12 +11,18 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .action(async (flags: { verbose?: boolean }) => {
       const [{ DEMO_CATALOG, resetDemo, runDemo }, { createLogger }] = await Promise.all([import('../../demo/demo.ts'), import('../../logging/logger.ts')]);
       const t0 = performance.now();
-      const config = resolveConfig(ctx.flags());
-      await resetDemo({ warehouse: config.warehouse, catalog: DEMO_CATALOG });
+      // The configured warehouse and metastore (flags, env, defaults); always the demo's own catalog.
+      const options = { ...ctx.flags(), catalog: DEMO_CATALOG };
+      const reset = await resetDemo(options);
+      const n = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
+      if (reset.logRows + reset.unregistered.length + reset.removed.length > 0) {
+        const what = [n(reset.logRows, 'log row', 'log rows'), n(reset.unregistered.length, 'registration', 'registrations'), n(reset.removed.length, 'file or folder', 'files and folders')];
+        ctx.io.stdout(`reset the previous demo run: removed ${what.join(', ')}\n`);
+      }
       const verbose = flags.verbose === true;
       const logger = createLogger({ level: verbose ? 'info' : 'warn' });
       // With logs on, a redrawn progress line would only tangle with them.
-      const result = await runDemo({ warehouse: config.warehouse, catalog: DEMO_CATALOG, io: ctx.io, logger, ...(verbose ? { progress: false } : {}) });
+      const result = await runDemo({ ...options, io: ctx.io, logger, ...(verbose ? { progress: false } : {}) });
       ctx.io.stdout(`\ndemo ${result.ok ? 'finished' : 'finished with FAILURES'} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
       if (!result.ok) ctx.setExitCode(EXIT_FAILURE);
     });

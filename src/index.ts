@@ -8,28 +8,60 @@
  * await tm.upsert('warehouse/orders', { file: 'orders.parquet' }, {
  *   create: { name: 'orders', recordKeyFields: ['order_id'], precombineField: 'updated_at', partitionFields: ['order_date'] },
  * });
- * const rows = await tm.sql(`SELECT count(*) FROM tidemark_scan('warehouse/orders')`);
+ * const rows = await tm.sql(`SELECT count(*) AS n FROM tidemark_scan('warehouse/orders')`);
+ * console.log(rows[0]?.n); // 42n: rows are plain JavaScript values (see `Value`)
  * tm.close();
  * ```
  */
-export { Tidemark, type TidemarkOptions, type CommitInfo } from './engine/tidemark.ts';
+export {
+  Tidemark,
+  type TidemarkOptions,
+  type CommitInfo,
+  type LookupOptions,
+  type SavepointResult,
+  type RestoreResult,
+  type ScannedTable,
+} from './engine/tidemark.ts';
+export type { Row, Value } from './storage/duckdb/values.ts';
 export type { CommitResult, WriteOptions } from './engine/write.ts';
+export type { RollbackResult } from './engine/rollback.ts';
+export type { CleanResult } from './engine/clean.ts';
 export { WRITE_OPERATIONS, type WriteOperation } from './engine/write-plan.ts';
 export type { WriteInput, InputFormat } from './engine/input.ts';
 export type { ReadOptions } from './engine/read.ts';
 export type { CreateTableOptions } from './engine/create-table.ts';
 export type { TableState } from './engine/table-state.ts';
-export type { NewTableOptions, TableConfig } from './table/table-config.ts';
+export type { NewTableOptions, TableConfig, KeyGenerator } from './table/table-config.ts';
 export type { ColumnType, Field, Schema } from './table/schema.ts';
-export type { FileSlice } from './table/file-slice.ts';
+export type { FileSlice, Replacement } from './table/file-slice.ts';
+export type { BaseFile } from './table/base-file.ts';
 export type { Instant, Action, InstantState } from './timeline/instant.ts';
+export type { Timeline } from './timeline/timeline.ts';
+export type { CommitMetadata, WriteStat } from './timeline/commit-metadata.ts';
+export type { FileStore, FileEntry } from './storage/file-store.ts';
 export { type Clock, FixedClock, systemClock } from './time/clock.ts';
 export * from './errors.ts';
 export { runPipeline, dailyRun, pipelineStatus, type WithSession } from './api.ts';
 export { TidemarkSession, type SessionOptions } from './session.ts';
+export type { ConfigFlags, ResolvedConfig } from './config/config.ts';
+export type { CatalogProblem } from './definitions/load-catalog.ts';
+export type { Logger } from './logging/logger.ts';
+export type { PipelineContext } from './pipeline/context.ts';
 export { definePipeline } from './pipeline/definition.ts';
-export type { PipelineDefinition, SourceDefinition, CheckDefinition, TargetDefinition, Schedule, Lookback } from './pipeline/definition.ts';
+export type {
+  PipelineDefinition,
+  SourceDefinition,
+  FilesSource,
+  PostgresSource,
+  TableSource,
+  CheckDefinition,
+  TargetDefinition,
+  Schedule,
+  Lookback,
+} from './pipeline/definition.ts';
 export type { RunResult, RunOptions, RunResultStatus } from './pipeline/run-pipeline.ts';
-export type { DailyRunOptions, DailyRunResult } from './pipeline/daily-run.ts';
+export type { Window } from './pipeline/window.ts';
+export type { CheckResult } from './pipeline/checks.ts';
+export type { DailyRunOptions, DailyRunResult, PlannedRun } from './pipeline/daily-run.ts';
 export type { PipelineStatus } from './pipeline/status.ts';
-export type { Metastore, PipelineRun, RegisteredTable, RunStatus } from './metastore/metastore.ts';
+export type { Metastore, PipelineRun, RegisteredTable, RunStatus, TableRegistration, RunOutcome, RunQuery } from './metastore/metastore.ts';

@@ -2,7 +2,7 @@
  * Renderers of result rows: an aligned text table, JSON lines and CSV (RFC 4180). Values follow the
  * rules of `json-values.ts`; every renderer returns text ending in a newline (or nothing).
  */
-import { DuckDBDecimalValue } from '@duckdb/node-api';
+import { columnsOfRows, isNumericType, isNumericValue } from '../storage/duckdb/values.ts';
 import { rowToJson, toText } from './json-values.ts';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
@@ -45,7 +45,15 @@ function csvField(text: string): string {
 export function renderTable(rows: ReadonlyArray<Row>, columns: ReadonlyArray<string>): string {
   if (columns.length === 0) return `(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
   const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
-  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => isNumeric(r[c])));
+  // Numbers are right-aligned: by the column's type for a query's rows (a DECIMAL is a string
+  // there), by the values otherwise.
+  const result = columnsOfRows(rows);
+  const types = new Map(result?.names.map((name, i) => [name, result.types[i]!]));
+  const numeric = columns.map((c) => {
+    const type = types.get(c);
+    const isNumber = type === undefined ? isNumericValue : () => isNumericType(type);
+    return rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || isNumber(r[c]));
+  });
   const widths = columns.map((c, i) => Math.max(cellText(c).length, ...cells.map((row) => row[i]!.length)));
   const line = (row: ReadonlyArray<string>): string =>
     row
@@ -63,8 +71,4 @@ function cellText(value: unknown): string {
   if (text === null) return 'NULL';
   const flat = text.replace(/\r\n|\r|\n/g, '\\n').replace(/\t/g, ' ');
   return flat.length > MAX_CELL_WIDTH ? `${flat.slice(0, MAX_CELL_WIDTH - 1)}…` : flat;
-}
-
-function isNumeric(value: unknown): boolean {
-  return value === null || value === undefined || typeof value === 'number' || typeof value === 'bigint' || value instanceof DuckDBDecimalValue;
 }

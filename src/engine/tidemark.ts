@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LocalFileStore } from '../storage/local-file-store.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { DuckSession } from '../storage/duckdb/session.ts';
+import type { Row } from '../storage/duckdb/values.ts';
 import { type Clock, systemClock } from '../time/clock.ts';
 import type { Instant } from '../timeline/instant.ts';
 import { type CreateTableOptions, createTable } from './create-table.ts';
@@ -29,7 +30,7 @@ import { type CommitResult, type EngineContext, type WriteOptions, writeTable } 
 import type { WriteOperation } from './write-plan.ts';
 
 /** A table read by a query, for naming a missing base file when the query fails. */
-interface ScannedTable {
+export interface ScannedTable {
   readonly path: string;
   readonly options: ReadOptions;
 }
@@ -43,6 +44,30 @@ export interface TidemarkOptions {
   /** DuckDB threads (default: DuckDB's, the number of cores). */
   readonly threads?: number;
   readonly memoryLimit?: string;
+}
+
+/** Options of `lookup`. */
+export interface LookupOptions {
+  /** Search only this partition (its path, e.g. `dt=2024-01-01`). */
+  readonly partitionPath?: string;
+  /** Look up the records as of this instant instead of the latest. */
+  readonly asOf?: string;
+}
+
+/** What `savepoint` did. */
+export interface SavepointResult {
+  /** The commit pinned. */
+  readonly instant: string;
+  /** Base files the savepoint keeps. */
+  readonly files: number;
+}
+
+/** What `restore` did. */
+export interface RestoreResult {
+  /** The `restore` instant recorded. */
+  readonly restoreInstant: string;
+  /** The commits undone, latest first. */
+  readonly rolledBack: string[];
 }
 
 /** One line of `commits`: an instant and what it did. */
@@ -131,16 +156,17 @@ export class Tidemark {
     return slicesForRead(state, { ...options, ...(partitions === undefined ? {} : { partitions }) }).slices;
   }
 
-  /** Reads rows (DuckDB's JS values). */
-  async read(basePath: string, options: ReadOptions = {}): Promise<Record<string, unknown>[]> {
+  /** Reads rows, as plain JavaScript values (see `Value` for the mapping of DuckDB's types). */
+  async read(basePath: string, options: ReadOptions = {}): Promise<Row[]> {
     return this.run(await this.readSql(basePath, options), `reading ${basePath}`, [{ path: basePath, options }]);
   }
 
   /**
    * Runs SQL in which tables are addressed as `tidemark_scan('path', ...)`; `resolve` maps each
-   * address to a base path first (the CLI resolves registered names with it).
+   * address to a base path first (the CLI resolves registered names with it). Rows are plain
+   * JavaScript values, as `read`'s.
    */
-  async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Record<string, unknown>[]> {
+  async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Row[]> {
     const scans: ScannedTable[] = [];
     return this.run(await this.expandSql(statement, resolve, scans), 'the SQL statement', scans);
   }
@@ -149,9 +175,9 @@ export class Tidemark {
    * Runs a query over `scans`, telling the user's mistakes (parse, bind, catalog errors) from
    * failures of the files; a base file gone missing from a scanned table is named.
    */
-  private async run(sql: string, what: string, scans: ReadonlyArray<ScannedTable>): Promise<Record<string, unknown>[]> {
+  private async run(sql: string, what: string, scans: ReadonlyArray<ScannedTable>): Promise<Row[]> {
     try {
-      return await this.ctx.duck.rows(sql);
+      return await this.ctx.duck.plainRows(sql);
     } catch (error) {
       const message = messageOf(error);
       if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/.test(message.replace(/^Error: /, ''))) {
@@ -180,9 +206,10 @@ export class Tidemark {
   /**
    * The latest version of the records with these record keys (`_hoodie_record_key` values, e.g.
    * `"42"` or `"id:42,region:eu"`), reading only files whose footer key range and bloom filter
-   * admit a key. `partitionPath` narrows the search when the caller knows it.
+   * admit a key. `partitionPath` narrows the search when the caller knows it. Rows are plain
+   * JavaScript values, as `read`'s.
    */
-  async lookup(basePath: string, keys: ReadonlyArray<string>, options: { partitionPath?: string; asOf?: string } = {}): Promise<Record<string, unknown>[]> {
+  async lookup(basePath: string, keys: ReadonlyArray<string>, options: LookupOptions = {}): Promise<Row[]> {
     const state = await this.table(basePath);
     if (!state.config.populateMetaFields) {
       throw new InvalidArgumentError(`table ${state.config.name} at ${state.basePath} has no record keys stored (meta fields off); use read with a filter`, { table: state.basePath });
@@ -192,7 +219,7 @@ export class Tidemark {
     try {
       const slices = await candidateSlices(this.ctx.duck, this.keyIndexes, state.basePath, inPartition, keys);
       if (slices.length === 0 || keys.length === 0) return [];
-      return await this.ctx.duck.rows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(keyLiteral).join(', ')})`);
+      return await this.ctx.duck.plainRows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(keyLiteral).join(', ')})`);
     } catch (error) {
       throw await explainMissingBaseFile(this.ctx.store, state, inPartition.map((s) => s.baseFile), `looking up keys in ${basePath}`, error);
     }
@@ -232,12 +259,12 @@ export class Tidemark {
   }
 
   /** Pins a completed commit: the cleaner keeps its files, and `restore` can return to it. */
-  async savepoint(basePath: string, instant: string, comment?: string): Promise<{ instant: string; files: number }> {
+  async savepoint(basePath: string, instant: string, comment?: string): Promise<SavepointResult> {
     return this.service(basePath, (state) => savepoint(this.ctx, state, instant, comment));
   }
 
   /** Returns the table to a savepoint, undoing every later commit in one `restore` instant. */
-  async restore(basePath: string, instant: string): Promise<{ restoreInstant: string; rolledBack: string[] }> {
+  async restore(basePath: string, instant: string): Promise<RestoreResult> {
     return this.service(basePath, (state) => restore(this.ctx, state, instant));
   }
 
@@ -247,7 +274,11 @@ export class Tidemark {
     return withTableLock(this.ctx.store, base, async () => fn(await recoverDeadWriters(this.ctx, await loadTable(this.ctx.store, base))), this.ctx.lockTimeoutMs);
   }
 
-  /** The engine's DuckDB session, for adapters that run their own SQL (pipelines, the CLI). */
+  /**
+   * The engine's DuckDB session, for Tidemark's adapters that run their own SQL (pipelines, the
+   * CLI). Internal: not part of the public API, and its `rows` are DuckDB's value classes.
+   * @internal
+   */
   get duck(): DuckSession {
     return this.ctx.duck;
   }

@@ -1,7 +1,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateString, decimalString, timestampNanosString, timestampString, toJsonValue, toText } from '../../src/cli/json-values.ts';
-import { renderCsv, renderJsonl, renderTable } from '../../src/cli/output.ts';
+import { renderCsv, renderJsonl, renderRows, renderTable } from '../../src/cli/output.ts';
+import { plainRows } from '../../src/storage/duckdb/values.ts';
 
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;
@@ -110,5 +111,20 @@ describe('renderers', () => {
     expect(lines[2]).toBe(`${'x'.repeat(59)}…    5`);
     expect(lines[3]).toBe(`y${' '.repeat(59)}  123`);
     expect(lines[4]).toBe('(2 rows)');
+  });
+});
+
+describe('plain rows (the public API) render as DuckDB values do', () => {
+  it('jsonl, csv and table are the same for every type, decimals right-aligned', async () => {
+    const sql = `SELECT * FROM (VALUES
+        (1, 9007199254740993::BIGINT, 12.50::DECIMAL(4,2), DATE '2024-01-02', TIMESTAMP '2024-01-01 10:00:00.123456', TIMESTAMP_NS '2024-01-01 00:00:00.000000001',
+         '\\x01\\xFF'::BLOB, {'a': [1.25::DECIMAL(5,2)], 'b': MAP {2: INTERVAL '1 day'}}, 'NaN'::DOUBLE, 'x', TIME '10:00:00', '01'::BIT),
+        (22, NULL, 1.5, 'infinity', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL))
+      t(i, big, price, d, ts, ns, bin, s, f, v, t, bit)`;
+    const result = await connection.runAndReadAll(sql);
+    const raw = result.getRowObjects() as Record<string, unknown>[];
+    const plain = plainRows(result);
+    for (const format of ['jsonl', 'csv', 'table'] as const) expect(renderRows(format, plain), format).toBe(renderRows(format, raw));
+    expect(renderTable(plain, ['price']).split('\n').slice(2, 4)).toEqual(['12.50', ' 1.50']);
   });
 });

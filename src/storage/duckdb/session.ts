@@ -5,17 +5,14 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type Columns, type Row, plainRows } from './values.ts';
+
+export type { Columns } from './values.ts';
 
 /** 1 GiB, or a quarter of the machine's memory when that is less. */
 export function defaultMemoryLimit(): string {
   return `${Math.max(256, Math.min(1024, Math.floor(os.totalmem() / 4 / 2 ** 20)))}MB`;
-}
-
-/** Column names and DuckDB types of a result or relation. */
-export interface Columns {
-  readonly names: ReadonlyArray<string>;
-  readonly types: ReadonlyArray<DuckDBType>;
 }
 
 /** A DuckDB instance with helpers for the statements Tidemark runs. */
@@ -73,9 +70,18 @@ export class DuckSession {
     });
   }
 
-  /** Rows as plain objects (DuckDB's JS values: bigint for BIGINT, value objects for dates and decimals). */
+  /**
+   * Rows as objects of DuckDB's JS values (bigint for BIGINT, DuckDB's value classes for dates,
+   * timestamps and decimals), for the engine's own queries. What the public API returns comes from
+   * `plainRows`.
+   */
   async rows(sql: string): Promise<Record<string, unknown>[]> {
     return this.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjects() as Record<string, unknown>[]);
+  }
+
+  /** Rows of plain JavaScript values (`values.ts` gives the mapping). */
+  async plainRows(sql: string): Promise<Row[]> {
+    return this.withConnection(async (c) => plainRows(await c.runAndReadAll(sql)));
   }
 
   /** Values of the first column. */

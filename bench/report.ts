@@ -4,6 +4,8 @@ import { fmtCount, median } from './measure.ts';
 
 export const TIDEMARK = 'tidemark';
 export const FLOOR = 'cow-limit-meta';
+/** The `cli` step's records (bench/cli.ts): the `tidemark` binary against its floors. */
+export const CLI = 'cli';
 /** The optional LanceDB peer (bench/peer-lance.ts). */
 export const LANCE = 'lance';
 /** Every peer the bench knows, in the order reports list them. */
@@ -236,4 +238,34 @@ export function rssTable(records: ReadonlyArray<StepRecord>): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The cli step's goals: `--help` in absolute seconds, `read` against its floor. */
+const CLI_GOALS: Readonly<Record<string, { target: string; met: (seconds: number, ratio: number) => boolean }>> = {
+  help: { target: '≤ 0.2 s', met: (seconds) => seconds <= 0.2 },
+  read: { target: '≤ 1.5× floor', met: (_, ratio) => ratio <= 1.5 },
+};
+
+/** The cli step: per command, median seconds, its floor's, the median per-repeat ratio, the goal. */
+export function cliTable(records: ReadonlyArray<StepRecord>, repeats: number): string {
+  const cli = records.filter((r) => r.peer === CLI);
+  const lines = ['| command | s | floor | floor s | ratio | goal | met? |', '|---|---:|---|---:|---:|---|---|'];
+  for (const step of [...new Set(cli.map((r) => r.step))]) {
+    const rs = cli.filter((r) => r.step === step);
+    const timed = rs.filter((r) => typeof r.seconds === 'number');
+    const goal = CLI_GOALS[step];
+    const first = (timed[0] ?? rs[0])!;
+    if (timed.length === 0) {
+      const why = first.skipped ?? `FAILED: ${((first.problems as string[] | undefined) ?? []).join('; ')}`;
+      lines.push(`| ${String(first.command ?? step)} | – | ${String(why)} | | | ${goal?.target ?? '–'} | ${goal ? 'not run' : '–'} |`);
+      continue;
+    }
+    const secs = median(timed.map((r) => r.seconds as number));
+    const ratio = median(timed.map((r) => Number(r.ratio)));
+    const met = goal === undefined ? '–' : goal.met(secs, ratio) ? 'met' : 'not met';
+    lines.push(`| ${String(first.command)} | ${secs.toFixed(3)} | ${String(first.floor)} | ${median(timed.map((r) => Number(r.floor_seconds))).toFixed(3)} | ${ratio.toFixed(2)}× | ${goal?.target ?? '–'} | ${met} |`);
+  }
+  const failed = cli.filter((r) => r.ok === false);
+  const note = failed.length ? `\n\ncli FAILED:\n  - ${failed.map((r) => `${r.step}${r.repeat === undefined ? '' : ` (repeat ${String(r.repeat)})`}: ${(r.problems as string[]).join('; ')}`).join('\n  - ')}` : '';
+  return `Wall seconds of each process, start to exit (Node's start-up included): medians over ${repeats} repeat(s); ratio: median over repeats of the ratio within each repeat, the command and its floor run back to back.\n\n${lines.join('\n')}${note}`;
 }

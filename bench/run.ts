@@ -11,6 +11,12 @@
  *   npm run bench -- --summarize a.jsonl b.jsonl   readable summary of saved --json runs
  *   --peers tidemark,cow-limit-meta,lance    adds LanceDB (optional: npm install --no-save @lancedb/lancedb apache-arrow;
  *                                            see peer-lance.ts), judged by the two LanceDB goals
+ *   --cli-only / --no-cli                    only the cli step / the standard run without it
+ *
+ * The cli step (cli.ts; first in a standard run, not in a --scale run) times the `tidemark` binary
+ * (bin/tidemark.mjs, so run `npm run build` first) start to exit, `--repeat` times, each command beside
+ * its floor in the same run: `--help`, `read` of a small table, `status` on PGlite and on PostgreSQL,
+ * a 100-row `daily-run`.
  *
  * The standard run (--rows N) is the shared workload as is: N rows over 30 day partitions, batches
  * of 1% of N (spread, skewed into the 2 latest days, and 100 rows), so at a larger N the partitions
@@ -74,7 +80,8 @@ import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
 import { checkLance } from './peer-lance.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
-import { FLOOR, LANCE, PEER_NAMES, TIDEMARK, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
+import { runCli } from './cli.ts';
+import { CLI, FLOOR, LANCE, PEER_NAMES, TIDEMARK, cliTable, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
 import { defaultMemoryLimit } from '../src/storage/duckdb/session.ts';
 
@@ -92,10 +99,12 @@ interface Args {
   isolate: boolean | undefined;
   /** Untimed pause before each peer's step in a shared process (driver.ts SETTLE_MS). */
   settleMs: number;
+  /** The cli step (cli.ts): on by default in the standard run; `only` skips the peers' steps. */
+  cli: 'on' | 'off' | 'only';
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS };
+  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS, cli: 'on' };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const val = (): string => {
@@ -115,8 +124,10 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--isolate') a.isolate = true;
     else if (f === '--no-isolate') a.isolate = false;
     else if (f === '--settle-ms') a.settleMs = Number(val());
+    else if (f === '--cli-only') a.cli = 'only';
+    else if (f === '--no-cli') a.cli = 'off';
     else if (f === '--help' || f === '-h') {
-      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500]\n');
+      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500] [--cli-only | --no-cli]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${f}`);
   }
@@ -139,25 +150,30 @@ async function main(): Promise<number> {
   process.chdir(dir);
   const log = (m: string): void => void process.stderr.write(m + '\n');
   const records: StepRecord[] = [];
-  const emit = (r: StepRecord): void => {
+  const record = (r: StepRecord): void => {
     records.push(r);
     if (args.json) process.stdout.write(JSON.stringify(r) + '\n');
+  };
+  const emit = (r: StepRecord): void => {
+    record(r);
     const secs = r.seconds === null ? '' : ` ${r.seconds.toFixed(4)} s`;
     log(`  ${r.peer.padEnd(15)} ${r.step.padEnd(20)}${secs}${r.step === 'correctness' ? ` ${r.result}${r.ok ? '' : ': ' + (r.problems as string[]).join('; ')}` : ''}  (step RSS ${r.step_rss_mb ?? '-'} MiB, peak ${r.peak_rss_mb} MiB${r.isolated ? ', own process' : ''})`);
   };
 
   const env = await environment(args);
   if (args.json) process.stdout.write(JSON.stringify(env) + '\n');
-  log(`tidemark bench: ${args.scale ? `scale ${args.scale.map(fmtCount).join(', ')}` : `${fmtCount(args.rows)} rows`}, ${args.repeat} repeat(s), dir ${dir}`);
+  log(`tidemark bench: ${args.cli === 'only' ? 'cli only' : args.scale ? `scale ${args.scale.map(fmtCount).join(', ')}` : `${fmtCount(args.rows)} rows`}, ${args.repeat} repeat(s), dir ${dir}`);
   log(`  node ${env.node}, ${env.nproc} cores (${env.cpu}), ${env.mem_gib} GiB, duckdb ${env.duckdb}, load average ${env.load_1m}`);
   if (Number(env.load_1m) > 0.5) log('  note: the machine is busy (load average > 0.5); timings will be noisy, use --repeat 3 or more');
 
-  const sizes = args.scale ?? [args.rows];
+  const sizes = args.cli === 'only' ? [] : args.scale ?? [args.rows];
   const scaleMode = args.scale !== undefined;
   const isolate = runsIsolated(args);
-  log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: every peer runs in this process; RSS figures are whole-process');
+  if (sizes.length) log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: every peer runs in this process; RSS figures are whole-process');
   const crashes: string[] = [];
+  let cliOk = true;
   try {
+    if (runsCli(args)) cliOk = await runCli({ dir, repeat: args.repeat, keep: args.keep, record, log });
     // Every size's data first, so that a scale run can take its sizes in turn within each repeat:
     // the machine's speed drifts over minutes, and sizes timed minutes apart would compare the drift.
     const sets: Array<{ n: number; data: DataSet; spec: RunSpec; shape: { days: number; batch_rows: number } }> = [];
@@ -172,7 +188,7 @@ async function main(): Promise<number> {
       log(`data: ${fmtCount(n)} rows in ${data.days} days + batches of ${data.batches.b1.n}/${data.batches.b2.n}/${data.batches.b3.n} staged in ${data.stageSeconds.toFixed(1)} s (${(data.stageBytes / 2 ** 20).toFixed(0)} MiB parquet); expected ${exp.count} rows, sum(qty) ${exp.sumQty}, sum(amount) ${exp.sumAmount.toFixed(2)}, lookup ids ${data.lookupIds.join(',')}; peak RSS ${peakRssMb()} MiB`);
       sets.push({ n, data, spec: runSpec(data), shape });
     }
-    if (!isolate) await warmUp(args.peers, sets[0]!.spec, dir, args.memoryLimit);
+    if (!isolate && sets.length) await warmUp(args.peers, sets[0]!.spec, dir, args.memoryLimit);
     for (let rep = 0; rep < args.repeat; rep++) {
       // The sizes in turn, their order reversed every other repeat (as the peers' order is).
       for (const { n, data, spec, shape } of rep % 2 === 0 ? sets : [...sets].reverse()) {
@@ -227,7 +243,8 @@ async function main(): Promise<number> {
     log(`\nbench failed: ${crashes.length} child process(es) did not finish:\n  - ${crashes.join('\n  - ')}`);
     return 2;
   }
-  return args.peers.every((p) => correctness(records, p).ok) ? 0 : 1;
+  const peersOk = args.cli === 'only' || args.peers.every((p) => correctness(records, p).ok);
+  return peersOk && cliOk ? 0 : 1;
 }
 
 /** `--summarize a.jsonl b.jsonl ...`: the readable summary of saved --json runs, each run counted as a repeat. */
@@ -248,10 +265,21 @@ function summarizeFiles(files: string[]): number {
   }
   const peers = PEER_NAMES.filter((p) => records.some((r) => r.peer === p));
   printSummary(records, records.some((r) => r.scale_rows !== undefined), runs, rows, peers);
-  return peers.every((p) => correctness(records, p).ok) ? 0 : 1;
+  return peers.every((p) => correctness(records, p).ok) && records.every((r) => r.peer !== CLI || r.ok !== false) ? 0 : 1;
 }
 
 function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number, rows: number, peers: ReadonlyArray<string>): void {
+  if (records.some((r) => r.peer === CLI)) process.stdout.write(`\n## cli: the tidemark binary, start to exit, beside its floors\n\n${cliTable(records, repeats)}\n`);
+  if (records.some((r) => PEER_NAMES.includes(r.peer))) printPeerSummary(records, scaleMode, repeats, rows, peers);
+  const loads = records.filter((r) => typeof r.load_1m === 'number').map((r) => r.load_1m as number);
+  if (loads.length) {
+    const cores = os.availableParallelism();
+    process.stdout.write(`\n1-minute load average during the run: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${cores} cores (the bench itself accounts for about ${cores}; well above that, other work competed and timings are inflated).\n`);
+  }
+}
+
+/** The peers' tables: the standard run's or the scale curve, the goals, load and memory notes, failures. */
+function printPeerSummary(records: StepRecord[], scaleMode: boolean, repeats: number, rows: number, peers: ReadonlyArray<string>): void {
   {
     const out = (m: string): void => void process.stdout.write(m + '\n');
     out('');
@@ -270,11 +298,6 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
       }
       out('\n' + goalTable(goals(records)));
     }
-    const loads = records.filter((r) => typeof r.load_1m === 'number').map((r) => r.load_1m as number);
-    if (loads.length) {
-      const cores = os.availableParallelism();
-      out(`\n1-minute load average during the run: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${cores} cores (the bench itself accounts for about ${cores}; well above that, other work competed and timings are inflated).`);
-    }
     if (records.some((r) => r.isolated === true)) {
       out(
         "\nRSS is each peer's own: every (peer, size, repeat) ran in fresh child processes, the load in one and the steps after it in another. step RSS = highest RSS of that child sampled during the step; " +
@@ -290,6 +313,11 @@ function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number
       if (!c.ok) out(`\n${p} correctness FAILED:\n  - ${c.problems.join('\n  - ')}`);
     }
   }
+}
+
+/** Whether the cli step runs: by default in the standard run, not with --scale. */
+function runsCli(args: Args): boolean {
+  return args.cli === 'only' || (args.cli === 'on' && args.scale === undefined);
 }
 
 /** Whether each peer runs in child processes of its own: --isolate, by default only with --scale. */
@@ -318,7 +346,7 @@ async function environment(args: Args): Promise<StepRecord> {
   return {
     peer: 'env',
     step: 'info',
-    rows: args.scale ? null : args.rows,
+    rows: args.scale || args.cli === 'only' ? null : args.rows,
     seconds: null,
     bytes_on_disk: null,
     peak_rss_mb: peakRssMb(),

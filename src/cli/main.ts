@@ -5,7 +5,7 @@
  * (DuckDB), the metastore (knex, PGlite) and the pipelines are imported when an action needs them.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commander.ts';
 import { type ConfigFlags, resolveConfig } from '../config/config.ts';
 import type { CatalogProblem } from '../definitions/load-catalog.ts';
 import type { Tidemark } from '../engine/tidemark.ts';

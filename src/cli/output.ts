@@ -4,14 +4,14 @@
  */
 import { columnsOfRows, isNumericType, isNumericValue } from '../storage/duckdb/values.ts';
 import { rowToJson, toText } from './json-values.ts';
+import { fitCell, layoutTable } from './text-table.ts';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
 import type { OutputFormat } from './formats.ts';
 
 type Row = Readonly<Record<string, unknown>>;
 
-/** Cells longer than this are cut with `…` in the table format. */
-export const MAX_CELL_WIDTH = 60;
+export { MAX_CELL_WIDTH } from './text-table.ts';
 
 /** Renders rows in `format`; `columns` gives the header (needed when there are no rows). */
 export function renderRows(format: OutputFormat, rows: ReadonlyArray<Row>, columns: ReadonlyArray<string> = columnsOf(rows)): string {
@@ -43,8 +43,6 @@ function csvField(text: string): string {
 
 /** An aligned table: header, rule, rows (numbers right-aligned, NULL shown as `NULL`), then the row count. */
 export function renderTable(rows: ReadonlyArray<Row>, columns: ReadonlyArray<string>): string {
-  if (columns.length === 0) return `(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
-  const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
   // Numbers are right-aligned: by the column's type for a query's rows (a DECIMAL is a string
   // there), by the values otherwise.
   const result = columnsOfRows(rows);
@@ -54,21 +52,5 @@ export function renderTable(rows: ReadonlyArray<Row>, columns: ReadonlyArray<str
     const isNumber = type === undefined ? isNumericValue : () => isNumericType(type);
     return rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || isNumber(r[c]));
   });
-  const widths = columns.map((c, i) => Math.max(cellText(c).length, ...cells.map((row) => row[i]!.length)));
-  const line = (row: ReadonlyArray<string>): string =>
-    row
-      .map((text, i) => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd() + '\n';
-  const header = line(columns.map(cellText));
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ') + '\n';
-  const footer = `(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
-  return header + rule + cells.map(line).join('') + footer;
-}
-
-function cellText(value: unknown): string {
-  const text = toText(value);
-  if (text === null) return 'NULL';
-  const flat = text.replace(/\r\n|\r|\n/g, '\\n').replace(/\t/g, ' ');
-  return flat.length > MAX_CELL_WIDTH ? `${flat.slice(0, MAX_CELL_WIDTH - 1)}…` : flat;
+  return layoutTable(columns, rows.map((r) => columns.map((c) => fitCell(toText(r[c]) ?? 'NULL'))), numeric);
 }

@@ -13,8 +13,8 @@ import type { FileStore } from '../storage/file-store.ts';
 import type { Columns, DuckSession } from '../storage/duckdb/session.ts';
 import { sqlString } from '../storage/duckdb/sql.ts';
 
-export const INPUT_FORMATS = ['parquet', 'csv', 'json'] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
+export { INPUT_FORMATS, type InputFormat } from './operations.ts';
+import type { InputFormat } from './operations.ts';
 
 /** A batch to write. */
 export type WriteInput =

@@ -18,8 +18,8 @@ export const DEFAULT_KEEP_MAX_COMMITS = 30;
  * The default is snappy, Spark's and DuckDB's default and the fastest to write; on the bench data its
  * files are ~5% larger than zstd's at level -3. Hudi's own default is gzip.
  */
-export const COMPRESSION_CODECS = ['snappy', 'zstd', 'gzip', 'uncompressed'] as const;
-export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+export { COMPRESSION_CODECS, type CompressionCodec } from './codecs.ts';
+import { COMPRESSION_CODECS, type CompressionCodec } from './codecs.ts';
 export const DEFAULT_COMPRESSION_CODEC: CompressionCodec = 'snappy';
 
 /** Hudi's fallback record size estimate before any commit says better (`hoodie.copyonwrite.record.size.estimate`). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../main.ts';
+import { renderTable } from '../text-table.ts';
 
 const COLUMNS = ['instant', 'action', 'state', 'operation', 'inserted', 'updated', 'deleted', 'files'];
 
@@ -16,7 +17,6 @@ export function registerCommits(program: Command, ctx: CliContext): void {
         ctx.io.stdout(JSON.stringify(commits) + '\n');
         return;
       }
-      const { renderTable } = await import('../output.ts');
       const rows = commits.map((c) => ({
         instant: c.time,
         action: c.action,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DailyRunResult } from '../../pipeline/daily-run.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
-import type { renderTable as RenderTable } from '../output.ts';
+import { renderTable } from '../text-table.ts';
 import type { CliContext } from '../main.ts';
 
 const iso = (d: Date | null | undefined): string => (d === null || d === undefined ? '(full load)' : d.toISOString());
@@ -19,7 +19,7 @@ export function registerDailyRun(program: Command, ctx: CliContext): void {
     .option('--full-refresh', 'rebuild the targets from a full load (one insert_overwrite_table commit each)')
     .option('--json', 'print a JSON summary')
     .action(async (flags: { pipeline: string[]; all?: boolean; dryRun?: boolean; from?: string; to?: string; fullRefresh?: boolean; json?: boolean }) => {
-      const [{ dailyRun }, { renderTable }] = await Promise.all([import('../../pipeline/daily-run.ts'), import('../output.ts')]);
+      const { dailyRun } = await import('../../pipeline/daily-run.ts');
       const result = await ctx.withSession((s) =>
         dailyRun(s.context, {
           pipelines: flags.pipeline,
@@ -31,12 +31,12 @@ export function registerDailyRun(program: Command, ctx: CliContext): void {
         }),
         { catalog: 'required' },
       );
-      ctx.io.stdout(flags.json ? JSON.stringify(result) + '\n' : describe(result, flags.dryRun === true, renderTable));
+      ctx.io.stdout(flags.json ? JSON.stringify(result) + '\n' : describe(result, flags.dryRun === true));
       if (!result.ok) ctx.setExitCode(EXIT_FAILURE);
     });
 }
 
-function describe(result: DailyRunResult, dryRun: boolean, renderTable: typeof RenderTable): string {
+function describe(result: DailyRunResult, dryRun: boolean): string {
   if (dryRun) {
     if (result.planned.length === 0) return 'no pipeline is due\n';
     const rows = result.planned.map((p) => ({ pipeline: p.pipeline, from: p.window === undefined ? '' : iso(p.window.start), to: p.window?.end.toISOString() ?? '', note: p.error ?? '' }));

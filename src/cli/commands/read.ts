@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from '../commander.ts';
 import type { ReadOptions } from '../../engine/read.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../formats.ts';
 import type { CliContext } from '../main.ts';

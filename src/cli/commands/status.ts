@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../../errors.ts';
 import { resolveConfig } from '../../config/config.ts';
 import type { PipelineStatus } from '../../pipeline/status.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
-import type { renderTable as RenderTable } from '../output.ts';
+import { renderTable } from '../text-table.ts';
 import type { CliContext } from '../main.ts';
 
 /** Seconds as `3d4h`, `5h12m`, `42s`. */
@@ -28,13 +28,12 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .action(async (flags: { days: string; pipeline?: string; failIfStale?: string; json?: boolean }) => {
       const days = Number(flags.days);
       if (!Number.isInteger(days) || days < 1 || days > 366) throw new InvalidArgumentError(`--days ${flags.days} is not a whole number from 1 to 366`, { value: flags.days });
-      const [{ pipelineStatus }, { parseDuration }, { loadCatalog }, { LocalFileStore }, { systemClock }, { renderTable }] = await Promise.all([
+      const [{ pipelineStatus }, { parseDuration }, { loadCatalog }, { LocalFileStore }, { systemClock }] = await Promise.all([
         import('../../pipeline/status.ts'),
         import('../../pipeline/window.ts'),
         import('../../definitions/load-catalog.ts'),
         import('../../storage/local-file-store.ts'),
         import('../../time/clock.ts'),
-        import('../output.ts'),
       ]);
       const staleLimit = flags.failIfStale === undefined ? undefined : parseDuration(flags.failIfStale) / 1000;
       // Status reads the log and the catalog's names: no engine, and a broken catalog module is only a warning.
@@ -49,7 +48,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         }
         return found;
       }, { readOnly: true });
-      ctx.io.stdout(flags.json ? JSON.stringify(statuses) + '\n' : describe(statuses, days, renderTable));
+      ctx.io.stdout(flags.json ? JSON.stringify(statuses) + '\n' : describe(statuses, days));
       const stale = staleLimit === undefined ? [] : statuses.filter((p) => p.staleSeconds === null || p.staleSeconds > staleLimit);
       if (stale.length > 0) {
         ctx.io.stderr(`tidemark: stale (no SUCCESS within ${flags.failIfStale}): ${stale.map((p) => p.pipeline).join(', ')}\n`);
@@ -58,7 +57,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     });
 }
 
-function describe(statuses: ReadonlyArray<PipelineStatus>, days: number, renderTable: typeof RenderTable): string {
+function describe(statuses: ReadonlyArray<PipelineStatus>, days: number): string {
   if (statuses.length === 0) return 'no pipelines in the catalog and no runs in the log\n';
   const rows = statuses.map((p) => ({
     pipeline: p.pipeline,

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, Option } from '../commander.ts';
 import { InvalidArgumentError } from '../../errors.ts';
-import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/table-config.ts';
+import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/codecs.ts';
 import type { CliContext } from '../main.ts';
+import { renderTable } from '../text-table.ts';
 import { isTableName } from '../table-names.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -22,7 +23,6 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .action(async (flags: { json?: boolean }) => {
       const tables = await ctx.withMetastore((m) => m.listTables(), { readOnly: true });
       if (flags.json) return ctx.io.stdout(JSON.stringify(tables) + '\n');
-      const { renderTable } = await import('../output.ts');
       const rows = tables.map((t) => ({ table: `${t.database}.${t.name}`, key: t.recordKeyFields.join(','), precombine: t.precombineField, partitions: t.partitionFields.join(','), latest: t.latestInstant, path: t.basePath }));
       ctx.io.stdout(renderTable(rows, ['table', 'key', 'precombine', 'partitions', 'latest', 'path']));
     });
@@ -78,11 +78,7 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .option('--json', 'print it as one JSON object')
     .action(async (arg: string, flags: { json?: boolean }) => {
       const base = await ctx.tablePath(arg);
-      const [{ tableSchema }, { formatColumnType }, { renderTable }] = await Promise.all([
-        import('../../engine/table-state.ts'),
-        import('../../table/schema.ts'),
-        import('../output.ts'),
-      ]);
+      const [{ tableSchema }, { formatColumnType }] = await Promise.all([import('../../engine/table-state.ts'), import('../../table/schema.ts')]);
       const info = await ctx.withEngine(async (tm) => {
         const state = await tm.table(base);
         const c = state.config;

@@ -1,12 +1,13 @@
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, Option } from '../commander.ts';
 import { TableNotFoundError } from '../../errors.ts';
-import { INPUT_FORMATS, type InputFormat } from '../../engine/input.ts';
+import { INPUT_FORMATS, type InputFormat } from '../../engine/operations.ts';
 import type { CommitResult } from '../../engine/write.ts';
 import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/operations.ts';
 import type { CliContext } from '../main.ts';
 import type { Tidemark } from '../../engine/tidemark.ts';
-import { COMPRESSION_CODECS, type CompressionCodec, type NewTableOptions } from '../../table/table-config.ts';
+import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/codecs.ts';
+import type { NewTableOptions } from '../../table/table-config.ts';
 import { isTableName } from '../table-names.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');

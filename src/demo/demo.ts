@@ -14,6 +14,7 @@
  * the warehouse before creating them, and refuses to run over anything of the same name it did not
  * create; `resetDemo` removes exactly what it recorded (see `demo-state.ts`).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type CliIo, main } from '../cli/main.ts';
 import { renderTable } from '../cli/output.ts';
@@ -120,18 +121,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const flags = [
     ...(path.resolve('warehouse') === warehouse ? [] : [`--warehouse ${shown(warehouse)}`]),
-    ...(path.resolve('catalog') === catalog ? [] : [`--catalog ${shown(catalog)}`]),
     // Only a URL given as a flag (one from the environment is there for the next command too); never its password.
     ...(options.metastore === undefined || options.metastore.trim() === '' || metastoreUrl === undefined ? [] : [`--metastore ${quoted(redact(metastoreUrl))}`]),
-  ].join(' ');
-  const cmd = (args: string): string => `  npx tidemark ${args}${flags === '' ? '' : ` ${flags}`}`;
+  ];
+  // Commands that read the catalog need the demo's; the others find the tables by name.
+  const withCatalog = [...flags, ...(path.resolve('catalog') === catalog ? [] : [`--catalog ${shown(catalog)}`])];
+  const cmd = (args: string, extra: ReadonlyArray<string> = flags): string => `  npx tidemark ${[args, ...extra].join(' ')}`;
   say('\nnext, try:');
   say(cmd(`sql "SELECT order_date, orders, revenue FROM tidemark_scan('gold.daily_revenue') ORDER BY order_date"`));
   say(cmd(`sql "SELECT status, count(*) AS orders FROM tidemark_scan('silver.orders') GROUP BY status ORDER BY orders DESC"`));
   say(cmd('commits bronze.orders'));
-  say(cmd('status --days 14'));
-  say(cmd('daily-run --dry-run'));
-  say(`  and read the pipelines in ${shown(catalog)}/ — copy one to start your own.`);
+  say(cmd('status --days 14', withCatalog));
+  say(cmd('daily-run --dry-run', withCatalog));
+  // In a clone, the compiled catalog's TypeScript sources sit at the top of the repository.
+  const sources = path.resolve(catalog, '..', '..', 'catalog');
+  const readable = path.basename(path.dirname(path.resolve(catalog))) === 'dist' && existsSync(sources) ? sources : catalog;
+  say(`  and read the pipelines in ${shown(readable)}/ — copy one to start your own (or run \`npx tidemark init\` for a commented one).`);
 
   const ok = runs.every((r) => r.ok) && statusExitCode === 0;
   return { ok, warehouse, catalog, batches, runs, statusExitCode };

@@ -1,6 +1,7 @@
 /**
- * One writer per table at a time: a lock file in `.hoodie/` holding the writer's pid. Writers wait
- * for it (readers never take it). Holding it from the choice of the instant to its publication makes
+ * One writer per table at a time: a lock file in `.hoodie/` naming the writer (pid, start time, boot;
+ * see `storage/pid-lock.ts` for how a dead writer's lock is taken over). Writers wait for it (readers
+ * never take it). Holding it from the choice of the instant to its publication makes
  * commit order completion order, and makes any pending instant found under it a dead writer's,
  * which is what lets the next writer roll it back safely.
  */

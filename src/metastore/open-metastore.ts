@@ -1,9 +1,9 @@
 /**
  * Opens the configured metastore: a PostgreSQL server when a URL is set, else embedded PGlite under the
  * warehouse. PGlite is one process's database (two processes on one directory corrupt it), so the
- * embedded store is guarded by a lock file holding the owner's pid.
+ * embedded store is guarded by a lock file naming the owner (`storage/pid-lock.ts`).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
@@ -39,6 +39,11 @@ export interface OpenMetastoreOptions {
    * what was looked for, and nothing is created. An existing store's schema is still brought up to date.
    */
   readonly create?: boolean;
+  /**
+   * Told what opening repaired (an embedded store's leftover `postmaster.pid`); by default a Node
+   * warning (`process.emitWarning`).
+   */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** Opens the configured metastore and brings its schema up to date; the caller must `close()` it. */
@@ -61,6 +66,12 @@ export async function openMetastore(config: ResolvedConfig, options: OpenMetasto
       throw new StorageError(`could not create the warehouse directory ${config.warehouse}: ${messageOf(error)}`, { file: config.warehouse, cause: error });
     }
     release = acquireLockFile(embeddedLockPath(config), config.warehouse);
+    try {
+      removeLeftoverPidFile(config.embeddedMetastoreDir, options.onNotice ?? ((message) => process.emitWarning(message, { code: 'TIDEMARK_METASTORE' })));
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
   let metastore: KnexMetastore;
   try {
@@ -87,6 +98,30 @@ export async function openMetastore(config: ResolvedConfig, options: OpenMetasto
     throw new MetastoreError(`could not open the metastore at ${where}: ${messageOf(error)}`, { cause: error });
   }
   return metastore;
+}
+
+/**
+ * PGlite (PostgreSQL) creates `postmaster.pid` when it starts and removes it on close; a process
+ * killed before the close leaves it, and one killed between creating and writing it leaves it empty,
+ * which PGlite then refuses for ever ("PGlite failed to initialize properly"). Its pid is PGlite's
+ * fixed -42, never a real process. Under the warehouse's lock no other process has the store open,
+ * so any `postmaster.pid` is such a leftover: it is removed, and `onNotice` is told.
+ */
+function removeLeftoverPidFile(dir: string, onNotice: (message: string) => void): void {
+  const file = path.join(dir, 'postmaster.pid');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new StorageError(`could not remove the embedded metastore's leftover ${file}: ${messageOf(error)}`, { file, cause: error });
+  }
+  const empty = text.trim() === '';
+  onNotice(
+    `removed ${empty ? 'an empty' : 'a'} ${file} left by a process that did not close the embedded metastore` +
+      (empty ? ' (PGlite refuses to start while it is there)' : ''),
+  );
 }
 
 /** Takes the embedded store's lock file, or says who holds it. */

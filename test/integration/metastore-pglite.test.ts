@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ResolvedConfig, resolveConfig } from '../../src/config/config.ts';
 import { InvalidArgumentError, MetastoreInUseError } from '../../src/errors.ts';
 import { KnexMetastore } from '../../src/metastore/knex-metastore.ts';
-import { embeddedLockPath, openMetastore } from '../../src/metastore/open-metastore.ts';
+import { type OpenMetastoreOptions, embeddedLockPath, openMetastore } from '../../src/metastore/open-metastore.ts';
 import { describeMetastoreContract } from '../contract/metastore.contract.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,9 +32,9 @@ afterAll(() => {
 });
 
 /** Opens the embedded store of `config`, timing it. */
-async function timedOpen(config: ResolvedConfig): Promise<{ metastore: KnexMetastore; ms: number }> {
+async function timedOpen(config: ResolvedConfig, options: OpenMetastoreOptions = {}): Promise<{ metastore: KnexMetastore; ms: number }> {
   const started = performance.now();
-  const metastore = await openMetastore(config);
+  const metastore = await openMetastore(config, options);
   const ms = Math.round(performance.now() - started);
   if (!(metastore instanceof KnexMetastore)) throw new Error('openMetastore should return a KnexMetastore');
   return { metastore, ms };
@@ -92,6 +92,9 @@ function childScript(dir: string): string {
   return file;
 }
 
+/** The pid a lock file names (a line of JSON: pid, start time, boot id, generation). */
+const holderPid = (lockPath: string): number => (JSON.parse(readFileSync(lockPath, 'utf8')) as { pid: number }).pid;
+
 describe('embedded metastore lock file', () => {
   let warehouse: string;
   let config: ResolvedConfig;
@@ -115,7 +118,7 @@ describe('embedded metastore lock file', () => {
   const childArgs = (mode: string) => ['--import', 'tsx', script, warehouse, mode];
 
   it('holds a lock file with its pid while open', () => {
-    expect(readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
+    expect(holderPid(lockPath)).toBe(process.pid);
   });
 
   it('refuses a second open in the same process, naming the warehouse and the holder', async () => {
@@ -125,7 +128,7 @@ describe('embedded metastore lock file', () => {
     expect((error as Error).message).toContain(`the warehouse ${warehouse} is in use by process ${process.pid}`);
     expect((error as Error).message).toMatch(/PostgreSQL metastore URL/);
     // The refused open must not have taken the lock from its holder.
-    expect(readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
+    expect(holderPid(lockPath)).toBe(process.pid);
   });
 
   it('refuses an open from a child process', async () => {
@@ -141,7 +144,7 @@ describe('embedded metastore lock file', () => {
     expect(existsSync(lockPath)).toBe(false);
     const { metastore, ms } = await timedOpen(config);
     console.log(`PGlite open+migrate of an existing warehouse: ${ms} ms`);
-    expect(readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
+    expect(holderPid(lockPath)).toBe(process.pid);
     await metastore.close();
   });
 
@@ -149,7 +152,7 @@ describe('embedded metastore lock file', () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     writeFileSync(lockPath, `${dead}\n`);
     const { metastore } = await timedOpen(config);
-    expect(readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
+    expect(holderPid(lockPath)).toBe(process.pid);
     await metastore.close();
     expect(existsSync(lockPath)).toBe(false);
   });
@@ -158,6 +161,17 @@ describe('embedded metastore lock file', () => {
     writeFileSync(lockPath, '');
     const { metastore } = await timedOpen(config);
     await metastore.close();
+  });
+
+  it("removes an empty postmaster.pid (a process killed while PGlite started) under the lock, and says so", async () => {
+    const pidFile = path.join(config.embeddedMetastoreDir, 'postmaster.pid');
+    writeFileSync(pidFile, ''); // PGlite alone refuses this store for ever: "PGlite failed to initialize properly"
+    const notices: string[] = [];
+    const { metastore } = await timedOpen(config, { onNotice: (message) => notices.push(message) });
+    expect(await metastore.listTables()).toEqual([]);
+    await metastore.close();
+    expect(notices).toEqual([`removed an empty ${pidFile} left by a process that did not close the embedded metastore (PGlite refuses to start while it is there)`]);
+    expect(existsSync(pidFile)).toBe(false);
   });
 
   it('refuses while a child process holds the store, and takes over after the child is killed', async () => {
@@ -174,8 +188,10 @@ describe('embedded metastore lock file', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL'); // a crash: the lock file stays behind with a dead pid
     await exited;
-    expect(readFileSync(lockPath, 'utf8').trim()).toBe(String(child.pid));
-    const { metastore } = await timedOpen(config);
+    expect(holderPid(lockPath)).toBe(child.pid);
+    const notices: string[] = [];
+    const { metastore } = await timedOpen(config, { onNotice: (message) => notices.push(message) });
+    expect(notices).toEqual([expect.stringMatching(/^removed a .*postmaster\.pid left by a process that did not close the embedded metastore$/)]);
     // PGlite recovered from the killed process, and the data is there.
     expect(await metastore.listTables()).toEqual([]);
     await metastore.close();

@@ -1,8 +1,10 @@
 /**
  * Tidemark's error hierarchy. Every error carries a literal `code` (for the CLI's exit-code map and for
  * callers that branch on it) and, where known, the table, file and value it is about. Errors raised
- * while handling another error keep it as `cause`.
+ * while handling another error keep it as `cause`. Messages and causes never show a password (a
+ * connection URL in a driver's message is redacted, `util/redact.ts`).
  */
+import { redact, redactError } from './util/redact.ts';
 
 export const ERROR_CODES = [
   'INVALID_INPUT',
@@ -37,12 +39,12 @@ export class TidemarkError extends Error {
   readonly value: unknown;
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}) {
-    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    super(redact(message), context.cause === undefined ? undefined : { cause: redactError(context.cause) });
     this.name = new.target.name;
     this.code = code;
     this.table = context.table;
     this.file = context.file;
-    this.value = context.value;
+    this.value = typeof context.value === 'string' ? redact(context.value) : context.value;
   }
 }
 

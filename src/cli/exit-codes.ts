@@ -3,9 +3,11 @@
  *   0 ok, 1 runtime failure (or a failed pipeline run), 2 usage or bad input, 3 table, warehouse or
  *   metastore missing, or a table unreadable, 4 conflict with another writer (commit conflict, embedded metastore in use).
  * Errors print as `tidemark: <message>` plus one `caused by: <message>` line per cause (unless the
- * message above already quotes it); stack traces only with TIDEMARK_DEBUG=1.
+ * message above already quotes it); stack traces only with TIDEMARK_DEBUG=1. Passwords are redacted
+ * from all of it (a driver's error may quote the connection URL).
  */
 import { type ErrorCode, TidemarkError, messageOf } from '../errors.ts';
+import { redact } from '../util/redact.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -52,5 +54,5 @@ export function formatError(error: unknown, debug = process.env.TIDEMARK_DEBUG =
   if (debug) {
     for (const e of seen) if (e instanceof Error && e.stack) lines.push(e.stack);
   }
-  return lines.join('\n') + '\n';
+  return redact(lines.join('\n')) + '\n';
 }

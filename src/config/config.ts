@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { InvalidArgumentError } from '../errors.ts';
+import { redact } from '../util/redact.ts';
 
 /** Settings given on the command line (or by an API caller); unset fields fall through to the environment. */
 export interface ConfigFlags {
@@ -58,7 +59,5 @@ function pick(...values: ReadonlyArray<string | undefined>): string | undefined 
   return values.find((value) => value !== undefined && value.trim() !== '')?.trim();
 }
 
-/** The URL without its password, for messages (a URL may carry credentials). */
-export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
+/** Text (a URL, a message) without passwords, for messages and logs; see `util/redact.ts`. */
+export { redact };

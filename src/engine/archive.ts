@@ -23,8 +23,9 @@
  * them twice: entries already in the archive are only deleted from `.hoodie/`.
  * Callers hold the table's writer lock.
  */
+import { atomicTempTarget } from '../storage/local-file-store.ts';
 import path from 'node:path';
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, TableFormatError } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { formatInstantTime } from '../time/clock.ts';
 import { DateTime } from 'luxon';
@@ -84,7 +85,8 @@ export function archiveDir(basePath: string, folder = 'archived'): string {
 async function archiveFiles(store: FileStore, dir: string): Promise<Array<{ path: string; version: number; size: number }>> {
   const files: Array<{ path: string; version: number; size: number }> = [];
   for (const entry of await store.list(dir)) {
-    const m = entry.isDirectory ? null : ARCHIVE_FILE.exec(entry.name);
+    // A killed writer's temporary file (`.commits_.archive.N_1-0-1.<uuid>.tmp`) is not an archive file.
+    const m = entry.isDirectory || atomicTempTarget(entry.name) !== undefined ? null : ARCHIVE_FILE.exec(entry.name);
     if (m !== null) files.push({ path: path.join(dir, entry.name), version: Number(m[1]), size: entry.size });
   }
   return files.sort((a, b) => a.version - b.version || (a.path < b.path ? -1 : 1));
@@ -95,12 +97,33 @@ async function readAll(store: FileStore, file: string): Promise<Uint8Array> {
 }
 
 /**
+ * The archive files of a table, checked: versions run 1, 2, … with no gap (Hudi's archiver and ours
+ * start at 1 and add one at each rollover) and none is empty (both write a file with its first
+ * block). A gap or an empty file means archived instants are lost: a reader would silently miss
+ * the files only they name, so it is a `TableFormatError` naming the file.
+ */
+async function checkedArchiveFiles(store: FileStore, basePath: string, folder: string): Promise<Array<{ path: string; version: number; size: number }>> {
+  const dir = archiveDir(basePath, folder);
+  const files = await archiveFiles(store, dir);
+  files.forEach((f, i) => {
+    const expected = i === 0 ? 1 : files[i - 1]!.version + 1;
+    if (f.version > expected) {
+      const missing = path.join(dir, `.commits_.archive.${expected}_${ROLLOVER_TOKEN}`);
+      throw new TableFormatError(`table ${basePath}: archive file ${missing} is missing (${f.path} follows it); the archived instants it held are lost`, { table: basePath, file: missing });
+    }
+    if (f.size === 0) throw new TableFormatError(`table ${basePath}: archive file ${f.path} is empty; the archived instants it held are lost`, { table: basePath, file: f.path });
+  });
+  return files;
+}
+
+/**
  * The archived timeline of a table, oldest first: every entry of every archive file (Hudi's or
- * ours), one per (time, action, state), the later copy winning. Errors name the archive file.
+ * ours), one per (time, action, state), the later copy winning. Errors name the archive file; a
+ * missing (a gap in the versions), empty or truncated archive file is a `TableFormatError`.
  */
 export async function readArchivedTimeline(store: FileStore, basePath: string, folder = 'archived'): Promise<ArchivedInstant[]> {
   const found = new Map<string, ArchivedInstant>();
-  for (const { path: file } of await archiveFiles(store, archiveDir(basePath, folder))) {
+  for (const { path: file } of await checkedArchiveFiles(store, basePath, folder)) {
     for (const block of decodeLogBlocks(await readAll(store, file), file)) {
       if (block.type !== 'avro_data') continue; // Hudi's archives hold nothing else; its readers skip the rest too
       for (const record of block.records) {

@@ -24,6 +24,7 @@ import type { CompressionCodec } from '../table/table-config.ts';
 import { type FileKeys, type StoredFooter, collectKeys, emptyKeys, footerEntries, keysOfFiles, readStoredFooter } from './footer-keys.ts';
 import type { TargetGroup, WritePlan } from './write-plan.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
+import { pathInTable } from './table-paths.ts';
 
 /** What the file writer reports back for the commit's write stats. */
 export interface WrittenFile {
@@ -141,7 +142,7 @@ export async function writeBaseFiles(args: BaseFilesArgs): Promise<WrittenFile[]
     const e = entries.get(g.index)!;
     entries.delete(g.index); // a filter and its text are ~1.5 MB: let each go once written
     const bytes = await setParquetKeyValues(store, w.file, Array.isArray(e) ? e : footerEntries(e), w);
-    await store.rename(w.file, path.join(basePath, rels[i]!));
+    await store.rename(w.file, pathInTable(basePath, rels[i]!, { data: true, table: args.table }));
     return { group: g, fileName: args.fileNames[i]!, path: rels[i]!, rows: w.rows, bytes };
   });
 }

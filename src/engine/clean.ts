@@ -19,6 +19,7 @@ import { type Instant, instantFileName } from '../timeline/instant.ts';
 import { type TableState, metaDir } from './table-state.ts';
 import type { EngineContext } from './write.ts';
 import { emptyRecord } from '../util/record.ts';
+import { pathInTable } from './table-paths.ts';
 
 /** What a clean did; `cleanInstant` is undefined when there was nothing to clean. */
 export interface CleanResult {
@@ -74,7 +75,7 @@ export async function cleanTable(ctx: EngineContext, state: TableState, retain =
   const present = new Map<string, BaseFile[]>();
   for (const [p, list] of files) {
     const kept: BaseFile[] = [];
-    for (const f of list) if (await ctx.store.exists(path.join(state.basePath, f.path))) kept.push(f);
+    for (const f of list) if (await ctx.store.exists(pathInTable(state.basePath, f.path, { data: true, table: state.config.name }))) kept.push(f);
     if (kept.length > 0) present.set(p, kept);
   }
   if (earliest === undefined || present.size === 0) return { cleanInstant: undefined, earliestCommitToRetain: earliest, filesDeleted: [] };
@@ -113,11 +114,17 @@ export async function finishClean(ctx: EngineContext, state: TableState, instant
 async function executeClean(ctx: EngineContext, state: TableState, c: string, plan: CleanerPlan, started: number): Promise<CleanResult> {
   const partitionMetadata: Record<string, CleanPartitionMetadata> = emptyRecord();
   const deleted: string[] = [];
+  // Every file is checked before anything goes: a plan naming a path outside the table is refused.
+  const planFile = path.join(metaDir(state.basePath), instantFileName({ time: c, action: 'clean', state: 'REQUESTED' }));
+  const inTable = new Map<string, string>();
+  for (const infos of Object.values(plan.filePathsToBeDeletedPerPartition ?? {})) {
+    for (const { filePath } of infos) if (filePath !== null) inTable.set(filePath, pathInTable(state.basePath, filePath, { data: true, table: state.config.name, file: planFile }));
+  }
   for (const [p, infos] of Object.entries(plan.filePathsToBeDeletedPerPartition ?? {})) {
     const names: string[] = [];
     for (const info of infos) {
       if (info.filePath === null) continue;
-      await ctx.store.remove(info.filePath);
+      await ctx.store.remove(inTable.get(info.filePath)!);
       deleted.push(info.filePath);
       names.push(path.basename(info.filePath));
     }

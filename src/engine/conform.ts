@@ -11,7 +11,7 @@ import type { Columns, DuckSession } from '../storage/duckdb/session.ts';
 import { schemaFromColumns } from '../storage/duckdb/types.ts';
 import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
 import { partitionPathOf } from '../table/partition-path.ts';
-import { type ColumnType, type Field, type Schema, duckdbTypeSql, formatColumnType, sameType, widenType } from '../table/schema.ts';
+import { type ColumnType, type Field, type Schema, duckdbTypeSql, formatColumnType, isLossyPromotion, sameType, widenType } from '../table/schema.ts';
 import type { TableConfig } from '../table/table-config.ts';
 import { SOURCE_ROW, type StagedInput } from './input.ts';
 import { partitionValueSql, plainPartitionPathSql, recordKeySql } from './key-sql.ts';
@@ -72,6 +72,11 @@ export function resolveSchema(config: TableConfig, table: Schema | undefined, in
       return { name: field.name, type: wider };
     }
     if (widenType(other.type, field.type) !== undefined) return field; // narrower input: cast up
+    // Integers into a float column: cast, and `conformBatch` refuses any value that does not round-trip.
+    if (isLossyPromotion(other.type, field.type)) return field;
+    // Floats into an integer column that a float type would round (BIGINT → DOUBLE, INTEGER → FLOAT):
+    // the column is not widened; `conformBatch` accepts only whole values that fit, else refuses.
+    if (isLossyPromotion(field.type, other.type)) return field;
     throw new SchemaConflictError(
       `column "${field.name}" of input ${ctx.input} is ${formatColumnType(other.type)} but table ${ctx.table} stores ${formatColumnType(field.type)}, and one does not widen to the other`,
       { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}), value: field.name },
@@ -190,6 +195,7 @@ export async function conformBatch(
     const from = present.get(f.name);
     if (from !== undefined && from !== duckdbTypeSql(f.type) && !(from === 'TIMESTAMP' && f.type.kind === 'timestamp')) checks.push(`count(${sqlIdent(f.name)}) AS cc${i}`);
   });
+  await checkExactCasts(duck, staged, schema, present, ctx);
   // The distinct-key count runs beside the checks (another connection: another core); it is used
   // only once they pass, and always settled before returning or raising.
   const distinct = distinctKeys(duck, conformed, config, types, valueCols);
@@ -261,6 +267,49 @@ async function distinctKeys(duck: DuckSession, conformed: string, config: TableC
   const key = config.recordKeyFields.length === 1 && RENDERED_ONE_TO_ONE.has(types.get(only!)?.kind ?? '') ? sqlIdent(only!) : '__tm_rk';
   const [r] = await duck.rows(`SELECT count(DISTINCT hash(${[...valueCols, key].join(', ')})) AS n FROM ${conformed}`);
   return Number(r!.n);
+}
+
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+
+/**
+ * Refuses casts that would change a value silently: an integer into a float column that it does not
+ * fit exactly (9007199254740993 → DOUBLE), a float into an integer column that is not a whole value
+ * of it (such a column is never widened to a float type that would round it), and a timestamp with sub-microsecond digits (nanosecond
+ * Parquet, or text such as `…:00.123456789`), which Hudi's microseconds would truncate. Names the
+ * column, the value, its input row, the table and the input.
+ */
+async function checkExactCasts(duck: DuckSession, staged: StagedInput, schema: Schema, present: ReadonlyMap<string, string>, ctx: BatchContext): Promise<void> {
+  for (const f of schema) {
+    const from = present.get(f.name);
+    if (from === undefined) continue;
+    const col = sqlIdent(f.name);
+    let bad: string | undefined;
+    let why = '';
+    if (INTEGER_TYPES.has(from) && (f.type.kind === 'float32' || f.type.kind === 'float64')) {
+      bad = `TRY_CAST(CAST(${col} AS ${duckdbTypeSql(f.type)}) AS ${from}) IS DISTINCT FROM ${col}`;
+      why = `cannot be stored exactly as ${formatColumnType(f.type)} (table ${ctx.table} stores that type; it would be rounded)`;
+    } else if ((from === 'FLOAT' || from === 'DOUBLE') && (f.type.kind === 'int32' || f.type.kind === 'int64')) {
+      const to = duckdbTypeSql(f.type);
+      bad = `(TRY_CAST(${col} AS ${to}) IS NULL OR CAST(TRY_CAST(${col} AS ${to}) AS ${from}) <> ${col})`;
+      why = `is ${from}, but column "${f.name}" of table ${ctx.table} is ${to}: widening it to ${from} would round stored values (integers beyond 2^${f.type.kind === 'int32' ? 24 : 53}), so it is refused, and a ${from} value is accepted only when it is a whole ${to}; cast the input column, or write a new table`;
+    } else if (f.type.kind === 'timestamp' && from === 'TIMESTAMP_NS') {
+      bad = `epoch_ns(${col}) % 1000 <> 0`;
+    } else if (f.type.kind === 'timestamp' && from === 'VARCHAR') {
+      // Only text longer than `yyyy-mm-dd hh:mm:ss.ffffff` can hold a 7th fraction digit.
+      bad = `length(${col}) > 26 AND regexp_matches(${col}, '[0-9]:[0-9]{2}\\.[0-9]{7,}')`;
+    }
+    if (bad === undefined) continue;
+    if (why === '') why = `has digits below a microsecond, which table ${ctx.table} (a Hudi timestamp, microseconds) cannot store; round or truncate it first`;
+    const rows = await duck.rows(`SELECT CAST(${col} AS VARCHAR) AS v, ${staged.row} AS r FROM ${staged.relation} WHERE ${col} IS NOT NULL AND ${bad} LIMIT 1`);
+    if (rows.length > 0) {
+      const v = String(rows[0]!.v);
+      throw new SchemaConflictError(`value "${v}" in column "${f.name}" (input row ${Number(rows[0]!.r) + 1} of ${ctx.input}) ${why}`, {
+        table: ctx.table,
+        ...(ctx.file ? { file: ctx.file } : {}),
+        value: v,
+      });
+    }
+  }
 }
 
 async function explainCastFailure(duck: DuckSession, staged: StagedInput, schema: Schema, present: ReadonlySet<string>, ctx: BatchContext, error: unknown): Promise<Error> {

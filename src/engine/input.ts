@@ -5,13 +5,14 @@
  * lands in an in-memory table. Either way the staged relation has a row-number column giving the
  * input order (the tie-breaker of precombine: the later record wins).
  */
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, InvalidInputError, messageOf } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { Columns, DuckSession } from '../storage/duckdb/session.ts';
 import { sqlString } from '../storage/duckdb/sql.ts';
+import { type InputContext, checkCaseDuplicates, checkMixedJson, csvColumnsToSettle, csvTypesOption, settleCsvColumns, settleNonFinite } from './input-types.ts';
+import { writeRowFile } from './row-files.ts';
 
 export { INPUT_FORMATS, type InputFormat } from './operations.ts';
 import type { InputFormat } from './operations.ts';
@@ -37,16 +38,21 @@ export function describeInput(input: WriteInput): string {
   return 'rows' in input ? `${input.rows.length} rows given in code` : 'the input query';
 }
 
-/** A DuckDB table function reading `files` (one or more, same format; columns united by name). */
-export function readFilesSql(files: ReadonlyArray<string>, format: InputFormat): string {
+/** read_csv's options for a file: the dialect is pinned (left to sniff, DuckDB reads a broken file as one text column instead of failing). */
+function csvOptions(file: string): string {
+  const delim = path.extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
+  return `header = true, delim = '${delim}', quote = '"', escape = '"', strict_mode = true`;
+}
+
+/**
+ * A DuckDB table function reading `files` (one or more, same format; columns united by name);
+ * `csvTypes` is read_csv's `, types = {...}` for a staged CSV file (see `input-types.ts`).
+ */
+export function readFilesSql(files: ReadonlyArray<string>, format: InputFormat, csvTypes = ''): string {
   const f = files.length === 1 ? sqlString(files[0]!) : `[${files.map(sqlString).join(', ')}]`;
   const union = files.length > 1 ? ', union_by_name = true' : '';
   if (format === 'parquet') return `read_parquet(${f}, hive_partitioning = false${union})`;
-  if (format === 'csv') {
-    // The dialect is pinned: left to sniff, DuckDB reads a broken file as one text column instead of failing.
-    const delim = path.extname(files[0] ?? '').toLowerCase() === '.tsv' ? '\t' : ',';
-    return `read_csv(${f}, header = true, delim = '${delim}', quote = '"', escape = '"', strict_mode = true${union})`;
-  }
+  if (format === 'csv') return `read_csv(${f}, ${csvOptions(files[0] ?? '')}${union}${csvTypes})`;
   return `read_json(${f}, format = 'auto'${union})`;
 }
 
@@ -54,6 +60,28 @@ export function readFilesSql(files: ReadonlyArray<string>, format: InputFormat):
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   return value;
+}
+
+/**
+ * Rows as JSON lines. JSON has no NaN or ±Infinity: at the top level of a row they are written as
+ * text and their columns are returned, to be cast back to DOUBLE once staged; deeper down they are
+ * refused (JSON.stringify would write null).
+ */
+function rowsAsJsonLines(rows: ReadonlyArray<Readonly<Record<string, unknown>>>, table: string): { text: string; nonFinite: Set<string> } {
+  const nonFinite = new Set<string>();
+  const lines = rows.map((row, i) =>
+    JSON.stringify(row, function (this: unknown, key: string, value: unknown): unknown {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        if (this !== row) {
+          throw new InvalidInputError(`row ${i + 1} of the rows given in code has ${String(value)} inside field "${key}" of a nested value, which Tidemark cannot stage; only top-level DOUBLE columns may hold NaN or Infinity (writing table ${table})`, { table, value: key });
+        }
+        nonFinite.add(key);
+        return String(value);
+      }
+      return jsonReplacer(key, value);
+    }),
+  );
+  return { text: lines.join('\n') + '\n', nonFinite };
 }
 
 /**
@@ -115,6 +143,7 @@ export async function stageInput(
   table: string,
 ): Promise<StagedInput | undefined> {
   const staged: StagedInput = { relation: target, row: 'rowid' };
+  const ctx: InputContext = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
   const from = async (source: string, what: string): Promise<StagedInput> => {
     try {
       await duck.run(`CREATE TABLE ${target} AS SELECT * FROM ${source}`);
@@ -127,6 +156,7 @@ export async function stageInput(
       });
     }
   };
+  const names = async (): Promise<string[]> => duck.column<string>(`SELECT column_name FROM (DESCRIBE ${target})`);
   if ('file' in input) {
     const format = input.format ?? formatOf(input.file);
     if (format === undefined) {
@@ -144,19 +174,37 @@ export async function stageInput(
       const read = await parquetRelation(duck, input.file);
       if (read !== undefined) return read;
     }
-    return from(readFilesSql([input.file], format), `input file ${input.file} as ${format}`);
+    const what = `input file ${input.file} as ${format}`;
+    // A file the sniffer cannot read is reported by the read itself, with the table and file.
+    const settle = format === 'csv' ? await csvColumnsToSettle(duck, input.file, csvOptions(input.file)).catch(() => new Map<string, string>()) : new Map<string, string>();
+    const result = await from(readFilesSql([input.file], format, csvTypesOption(settle)), what);
+    const file = input.file;
+    await checkCaseDuplicates(await names(), async () =>
+      format === 'csv'
+        ? Object.values((await duck.rows(`SELECT * FROM read_csv(${sqlString(file)}, ${csvOptions(file).replace('header = true', 'header = false')}, all_varchar = true) LIMIT 1`))[0] ?? {}).map(String)
+        : format === 'json'
+          ? duck.column<string>(`SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects(${sqlString(file)}, format = 'auto')`)
+          : names(),
+    ctx);
+    if (format === 'csv') await settleCsvColumns(duck, target, settle, ctx);
+    if (format === 'json') await checkMixedJson(duck, target, ctx);
+    return result;
   }
   if ('query' in input) {
     return from(`(${input.query})`, 'the input query');
   }
   if (input.rows.length === 0) return undefined;
-  const file = path.join(os.tmpdir(), `tidemark-rows-${randomUUID()}.jsonl`);
-  await store.writeAtomic(file, input.rows.map((r) => JSON.stringify(r, jsonReplacer)).join('\n') + '\n');
+  const { text, nonFinite } = rowsAsJsonLines(input.rows, table);
+  const file = await writeRowFile(text);
   try {
-    return await from(`read_json(${sqlString(file)}, format = 'newline_delimited')`, 'the rows given in code');
+    await from(`read_json(${sqlString(file)}, format = 'newline_delimited')`, 'the rows given in code');
   } finally {
-    await store.remove(file);
+    await fs.unlink(file);
   }
+  await checkCaseDuplicates(await names(), async () => [...new Set(input.rows.flatMap((r) => Object.keys(r)))], ctx);
+  await settleNonFinite(duck, target, nonFinite, ctx);
+  await checkMixedJson(duck, target, ctx);
+  return staged;
 }
 
 /**

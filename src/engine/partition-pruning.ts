@@ -7,7 +7,7 @@
  */
 import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
-import { partitionValuesOf } from '../table/partition-path.ts';
+import { DEFAULT_PARTITION, partitionValuesOf } from '../table/partition-path.ts';
 import { duckdbTypeSql } from '../table/schema.ts';
 import { type TableState, tableSchema } from './table-state.ts';
 
@@ -59,10 +59,12 @@ export async function prunePartitions(duck: DuckSession, state: TableState, pred
   }
   const types = new Map((tableSchema(state) ?? []).map((f) => [f.name, f.type]));
   const options = { hiveStyle: config.hiveStylePartitioning, urlEncode: config.urlEncodePartitions };
-  const rows = partitionPaths.map((pp) => {
-    const values = partitionValuesOf(pp, config.partitionFields, options);
-    return `(${[pp, ...values].map((v) => (v === null ? 'NULL' : sqlString(v))).join(', ')})`;
-  });
+  // A path whose levels are not one per field (a value holding `/` in a table without URL
+  // encoding) cannot be mapped back to its values: no pruning.
+  if (partitionPaths.some((pp) => pp.split('/').length !== config.partitionFields.length)) return undefined;
+  const rows = partitionPaths.flatMap((pp) =>
+    candidateValues(partitionValuesOf(pp, config.partitionFields, options)).map((values) => `(${[pp, ...values].map((v) => (v === null ? 'NULL' : sqlString(v))).join(', ')})`),
+  );
   const cols = config.partitionFields.map((f, i) => {
     const type = types.get(f);
     return `${type === undefined ? `v${i}` : `TRY_CAST(v${i} AS ${duckdbTypeSql(type)})`} AS ${sqlIdent(f)}`;
@@ -79,4 +81,18 @@ export async function prunePartitions(duck: DuckSession, state: TableState, pred
     keep = new Set(passing.filter((p) => keep === undefined || keep.has(p)));
   }
   return keep;
+}
+
+/**
+ * The values a partition's rows may hold: its own, except that the default partition holds rows
+ * whose value is NULL, `''` or the text `__HIVE_DEFAULT_PARTITION__` (all three write to it), so a
+ * default level stands for each of them and the partition is kept if any passes.
+ */
+function candidateValues(values: ReadonlyArray<string | null>): Array<Array<string | null>> {
+  let out: Array<Array<string | null>> = [[]];
+  for (const v of values) {
+    const options = v === null ? [null, '', DEFAULT_PARTITION] : [v];
+    out = out.flatMap((prefix) => options.map((o) => [...prefix, o]));
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import type { FileSlice } from '../table/file-slice.ts';
 import { duckdbTypeSql } from '../table/schema.ts';
 import { META_COLUMNS } from './conform.ts';
 import { type TableState, tableSchema, visibleSlices } from './table-state.ts';
+import { checkWhereFilter } from './where-filter.ts';
 
 /** Options of a read. `asOf` and `since`/`until` exclude each other. */
 export interface ReadOptions {
@@ -17,6 +18,7 @@ export interface ReadOptions {
   readonly since?: string;
   readonly until?: string;
   readonly columns?: ReadonlyArray<string>;
+  /** One SQL expression over the table's columns (no `;`, no subquery; see `where-filter.ts`). */
   readonly where?: string;
   readonly limit?: number;
   /** Keeps only partitions whose path passes; see `partitionPredicate`. */
@@ -69,9 +71,10 @@ export function slicesForRead(state: TableState, options: ReadOptions): { slices
 
 /** The SELECT statement of a read. */
 export function readSql(state: TableState, options: ReadOptions = {}): string {
+  if (options.where !== undefined) checkWhereFilter(options.where);
   const { slices, rowFilter, asOf } = slicesForRead(state, options);
   const projection = options.columns === undefined || options.columns.length === 0 ? '*' : options.columns.map(sqlIdent).join(', ');
-  const filters = [rowFilter, options.where === undefined ? undefined : `(${options.where})`].filter((f) => f !== undefined);
+  const filters = [rowFilter, options.where === undefined ? undefined : `(${options.where}\n)`].filter((f) => f !== undefined);
   const where = filters.length === 0 ? '' : ` WHERE ${filters.join(' AND ')}`;
   const limit = options.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
   return `SELECT ${projection} FROM ${relationSql(state, slices, asOf)}${where}${limit}`;

@@ -23,6 +23,7 @@ import { decodeRollbackPlan, encodeRollbackMetadata, encodeRollbackPlan, type Ro
 import { type TableState, metaDir } from './table-state.ts';
 import type { EngineContext } from './write.ts';
 import { emptyRecord } from '../util/record.ts';
+import { pathInTable } from './table-paths.ts';
 
 /** What a rollback did. */
 export interface RollbackResult {
@@ -119,11 +120,13 @@ export async function undoInstant(
   started: number,
 ): Promise<RollbackMetadata> {
   const meta = metaDir(state.basePath);
+  // Every file is checked before anything goes: a plan naming a path outside the table is refused.
+  const inTable = files.map((f) => pathInTable(state.basePath, f.path, { data: true, table: state.config.name, file: `the rollback of ${target.time}` }));
   // Unpublish first: once the completed file is gone, no reader follows the files deleted next.
   await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'COMPLETED' })));
   const byPartition = new Map<string, string[]>();
-  for (const f of files) {
-    await ctx.store.remove(f.path);
+  for (const [i, f] of files.entries()) {
+    await ctx.store.remove(inTable[i]!);
     byPartition.set(f.partition, [...(byPartition.get(f.partition) ?? []), f.path]);
   }
   await ctx.store.remove(path.join(meta, instantFileName({ ...target, state: 'INFLIGHT' })));
@@ -148,7 +151,9 @@ export async function undoInstant(
 /** The data files an instant wrote: its markers, its commit's write stats, and any file named with its time. */
 export async function filesWrittenBy(ctx: EngineContext, state: TableState, target: Pick<Instant, 'time' | 'action'>): Promise<Array<{ partition: string; path: string }>> {
   const found = new Map<string, string>();
-  const add = (partition: string, rel: string): void => void found.set(path.join(state.basePath, rel), partition);
+  const check = { data: true, table: state.config.name };
+  const add = (partition: string, rel: string, file?: string): void =>
+    void found.set(pathInTable(state.basePath, rel, { ...check, ...(file === undefined ? {} : { file }) }), partition);
   const markerRoot = path.join(metaDir(state.basePath), '.temp', target.time);
   for (const rel of await walk(ctx, markerRoot, '')) {
     const m = /^(.*)\.marker\.[A-Z]+$/.exec(rel);
@@ -162,12 +167,13 @@ export async function filesWrittenBy(ctx: EngineContext, state: TableState, targ
     if (text.trim() === '') continue;
     const metadata = parseCommitMetadata(text, file);
     for (const [partition, stats] of Object.entries(metadata.partitionToWriteStats)) {
+      pathInTable(state.basePath, partition, { ...check, dir: true, file });
       partitions.add(partition);
-      for (const s of stats) if (s.path !== null) add(partition, s.path);
+      for (const s of stats) if (s.path !== null) add(partition, s.path, file);
     }
   }
   for (const partition of partitions) {
-    for (const entry of await ctx.store.list(path.join(state.basePath, partition))) {
+    for (const entry of await ctx.store.list(pathInTable(state.basePath, partition, { ...check, dir: true }))) {
       const base = entry.isDirectory ? undefined : parseBaseFileName(entry.name, partition);
       if (base?.instant === target.time) add(partition, base.path);
     }

@@ -60,17 +60,30 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
   for (const entry of await listing) {
     if (entry.isDirectory) continue;
     const instant = parseInstantFileName(entry.name);
-    if (instant !== undefined) instants.push(instant);
+    if (instant === undefined) continue;
+    // Every completed instant carries its metadata (commit JSON, or Avro for clean, rollback,
+    // savepoint, restore); only requested and inflight files may be empty. An empty one is damage
+    // (a torn copy, a full disk): skipping it would read an older state and build on it.
+    if (instant.state === 'COMPLETED' && entry.size === 0) {
+      const file = path.join(metaDir(basePath), entry.name);
+      throw new TableFormatError(`table ${config.name} at ${basePath}: completed instant ${file} is empty; restore it from a backup (if it is the latest write, deleting it makes the next write roll that commit back)`, {
+        table: basePath,
+        file,
+      });
+    }
+    instants.push(instant);
   }
   const activeTimeline = new Timeline(instants);
   const commits = new Map<string, CommitMetadata>();
   // Commits moved to the archived timeline still name files readers need (the file groups they
   // wrote that no later commit rewrote), so their metadata is read back from the archive.
   const archived: Instant[] = [];
+  const archivedWrites = new Set<string>(); // with or without metadata: known commits all the same
   const folder = config.properties.get('hoodie.archivelog.folder') || 'archived';
   if ((await store.list(path.join(metaDir(basePath), folder))).some((e) => !e.isDirectory)) {
     const active = new Set(activeTimeline.instants.map((i) => `${i.time}.${i.action}`));
-    for (const a of await readArchivedTimeline(store, basePath, folder)) {
+    for (const a of await inTable(basePath, config.name, () => readArchivedTimeline(store, basePath, folder))) {
+      if (a.state === 'COMPLETED' && WRITE_ACTIONS.has(a.action)) archivedWrites.add(a.time);
       if (a.state !== 'COMPLETED' || !WRITE_ACTIONS.has(a.action) || a.commitMetadata === undefined || active.has(`${a.time}.${a.action}`)) continue;
       archived.push({ time: a.time, action: a.action, state: 'COMPLETED' });
       commits.set(a.time, a.commitMetadata);
@@ -83,11 +96,16 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
   const unread = timeline.completedWrites().filter((i) => !commits.has(i.time));
   const commitFiles = unread.map((i) => path.join(metaDir(basePath), instantFileName(i)));
   const texts = await mapConcurrent(commitFiles, COMMIT_READS_AT_ONCE, (file) => store.readText(file));
-  unread.forEach((instant, k) => commits.set(instant.time, parseCommitMetadata(texts[k]!, commitFiles[k]!)));
+  for (const [k, instant] of unread.entries()) {
+    // Emptied since the listing (the listing's sizes are checked above): damage all the same.
+    if (texts[k]!.trim() === '') throw new TableFormatError(`table ${config.name} at ${basePath}: completed instant ${commitFiles[k]!} is empty`, { table: basePath, file: commitFiles[k]! });
+    commits.set(instant.time, await inTable(basePath, config.name, async () => parseCommitMetadata(texts[k]!, commitFiles[k]!)));
+  }
   for (const instant of timeline.completedWrites()) {
     const metadata = commits.get(instant.time)!;
     for (const stats of Object.values(metadata.partitionToWriteStats)) {
       for (const stat of stats) {
+        assertPrevCommitKnown(basePath, config.name, folder, instant, stat.prevCommit, (t) => commits.has(t) || archivedWrites.has(t));
         if (stat.path === null) continue;
         const base = parseBaseFilePath(stat.path, stat.fileSizeInBytes);
         if (base === undefined) {
@@ -101,6 +119,37 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
     }
   }
   return { basePath, config, timeline, activeTimeline, commits, files, replacements };
+}
+
+/**
+ * The evidence that archived commits are missing: a completed write that rewrote a file slice
+ * (`prevCommit`, the slice's commit) names a commit that is on neither the active nor the
+ * archived timeline. A commit cannot be rolled back or restored away while a later commit builds
+ * on its slice, so such a commit was archived and its archive entry is lost (a deleted, emptied or
+ * cut-short archive file): the files only it names would silently drop out of every read.
+ */
+function assertPrevCommitKnown(basePath: string, name: string, folder: string, instant: Instant, prevCommit: string, known: (time: string) => boolean): void {
+  if (prevCommit === '' || prevCommit === 'null' || known(prevCommit)) return;
+  const dir = path.join(metaDir(basePath), folder);
+  throw new TableFormatError(
+    `table ${name} at ${basePath}: commit ${instant.time} rewrote a file of commit ${prevCommit}, which is neither on the active timeline nor in the archive ${dir}: archived commits are missing (an archive file was deleted, emptied or cut short)`,
+    { table: basePath, file: dir, value: prevCommit },
+  );
+}
+
+/** Runs `fn`; a `TableFormatError` it raises is raised again naming the table (its file kept). */
+async function inTable<T>(basePath: string, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof TableFormatError) || error.table !== undefined) throw error;
+    throw new TableFormatError(`table ${name} at ${basePath}: ${error.message}`, {
+      table: basePath,
+      ...(error.file === undefined ? {} : { file: error.file }),
+      ...(error.value === undefined ? {} : { value: error.value }),
+      cause: error,
+    });
+  }
 }
 
 /** The file slices visible as of an instant (latest when undefined). */

@@ -26,7 +26,11 @@ import { type CleanResult, assertNotCleaned, cleanTable } from './clean.ts';
 import { restore, savepoint } from './savepoint.ts';
 import { recoverDeadWriters } from './recovery.ts';
 import { withTableLock } from './table-lock.ts';
+import { checkWhereFilter } from './where-filter.ts';
+import { checkReadOnlyStatement, runReadOnly } from './read-only-sql.ts';
+import { sweepDeadRowFiles } from './row-files.ts';
 import { type CommitResult, type EngineContext, type WriteOptions, writeTable } from './write.ts';
+import { type WarningSink, Warnings } from './warnings.ts';
 import type { WriteOperation } from './write-plan.ts';
 
 /** A table read by a query, for naming a missing base file when the query fails. */
@@ -44,6 +48,8 @@ export interface TidemarkOptions {
   /** DuckDB threads (default: DuckDB's, the number of cores). */
   readonly threads?: number;
   readonly memoryLimit?: string;
+  /** Receives warnings (steps after a commit landed that failed); default: one line on stderr. */
+  readonly onWarning?: WarningSink;
 }
 
 /** Options of `lookup`. */
@@ -90,6 +96,8 @@ export class Tidemark {
 
   /** Opens an engine with its own in-memory DuckDB. */
   static async open(options: TidemarkOptions = {}): Promise<Tidemark> {
+    // Rows staged by writers that were killed (their pid is dead) are removed.
+    await sweepDeadRowFiles();
     const duck = await DuckSession.open({
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
@@ -99,6 +107,7 @@ export class Tidemark {
       store: options.store ?? new LocalFileStore(),
       clock: options.clock ?? systemClock,
       writeConcurrency: options.writeConcurrency ?? 2,
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
   }
 
@@ -134,6 +143,7 @@ export class Tidemark {
 
   /** The SELECT statement of a read, for use inside larger SQL. */
   async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
+    if (options.where !== undefined) checkWhereFilter(options.where);
     const state = await this.table(basePath);
     await assertNotCleaned(this.ctx, state, options);
     // Pruning costs DuckDB round trips: not when the caller chose the partitions, or when the filter
@@ -147,6 +157,7 @@ export class Tidemark {
 
   /** The file slices a read would scan (after pruning), for inspection and tests. */
   async fileSlices(basePath: string, options: ReadOptions = {}): Promise<FileSlice[]> {
+    if (options.where !== undefined) checkWhereFilter(options.where);
     const state = await this.table(basePath);
     let partitions = options.partitions;
     if (options.where !== undefined && mayPrune(state, options.where)) {
@@ -169,6 +180,23 @@ export class Tidemark {
   async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Row[]> {
     const scans: ScannedTable[] = [];
     return this.run(await this.expandSql(statement, resolve, scans), 'the SQL statement', scans);
+  }
+
+  /**
+   * `sql` for untrusted SQL: one query only, run in a DuckDB instance that can read nothing but the
+   * base files of the tables it scans (no other file, no COPY, ATTACH or extension); see
+   * `read-only-sql.ts`. Returns the column names too (an empty result still has them).
+   */
+  async sqlReadOnly(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<{ rows: Row[]; columns: string[] }> {
+    await checkReadOnlyStatement(this.ctx.duck, statement);
+    const scans: ScannedTable[] = [];
+    const sql = await this.expandSql(statement, resolve, scans);
+    const files: string[] = [];
+    for (const scan of scans) {
+      const state = await this.table(scan.path);
+      for (const s of await this.fileSlices(scan.path, scan.options)) files.push(path.join(state.basePath, s.baseFile.path));
+    }
+    return runReadOnly(sql, files, statement);
   }
 
   /**
@@ -268,10 +296,28 @@ export class Tidemark {
     return this.service(basePath, (state) => restore(this.ctx, state, instant));
   }
 
-  /** Runs a table service under the writer lock, after clearing what dead writers left. */
+  /**
+   * Runs a table service under the writer lock, after clearing what dead writers left. Once the
+   * service is done (its instant published), a failure releasing the lock is only a warning.
+   */
   private async service<T>(basePath: string, fn: (state: TableState) => Promise<T>): Promise<T> {
     const base = path.resolve(basePath);
-    return withTableLock(this.ctx.store, base, async () => fn(await recoverDeadWriters(this.ctx, await loadTable(this.ctx.store, base))), this.ctx.lockTimeoutMs);
+    const done: { result?: { value: T } } = {};
+    try {
+      await withTableLock(
+        this.ctx.store,
+        base,
+        async () => {
+          const state = await recoverDeadWriters(this.ctx, await loadTable(this.ctx.store, base));
+          done.result = { value: await fn(state) };
+        },
+        this.ctx.lockTimeoutMs,
+      );
+    } catch (error) {
+      if (done.result === undefined) throw error;
+      new Warnings(this.ctx.onWarning).add(`the table service on ${base} succeeded, but releasing its writer lock failed`, error);
+    }
+    return done.result!.value;
   }
 
   /**

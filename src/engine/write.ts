@@ -27,6 +27,10 @@ import { type TableState, loadTable, tableSchema, visibleSlices } from './table-
 import { explainMissingBaseFile } from './missing-files.ts';
 import { type RecordCounts, WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
 import { emptyRecord } from '../util/record.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
+import { undoingNewTable } from './first-write.ts';
+import { assertPartitionPaths, pathInTable } from './table-paths.ts';
+import { type WarningSink, Warnings } from './warnings.ts';
 
 /** What every engine operation needs. */
 export interface EngineContext {
@@ -37,6 +41,8 @@ export interface EngineContext {
   readonly writeConcurrency: number;
   /** How long a writer waits for the table's writer lock. */
   readonly lockTimeoutMs?: number;
+  /** Where warnings go (best-effort steps that failed after a commit landed); stderr by default. */
+  readonly onWarning?: WarningSink;
 }
 
 /** Options of one write. */
@@ -64,6 +70,11 @@ export interface CommitResult extends RecordCounts {
   readonly files: ReadonlyArray<string>;
   readonly addedColumns: ReadonlyArray<string>;
   readonly widenedColumns: ReadonlyArray<string>;
+  /**
+   * Steps after the commit landed that failed (removing markers, clean, archive, releasing the
+   * lock), each with its cause; absent when there were none. The write itself succeeded.
+   */
+  readonly warnings?: ReadonlyArray<string>;
 }
 
 const OPERATION_TYPES: Record<WriteOperation, OperationType> = {
@@ -76,6 +87,9 @@ const OPERATION_TYPES: Record<WriteOperation, OperationType> = {
 
 let writeCounter = 0;
 
+/** Markers and partition metadata files created at once. */
+const FILES_AT_ONCE = 32;
+
 /** Writes one batch into the table at `basePath`. */
 export async function writeTable(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions): Promise<CommitResult> {
   if (!(WRITE_OPERATIONS as readonly string[]).includes(options.operation)) {
@@ -86,24 +100,34 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
   }
   const scratch = scratchObjects(ctx.duck, `tm_w${++writeCounter}_`);
   const existed = await ctx.store.exists(basePath);
+  const warnings = new Warnings(ctx.onWarning);
+  // Set once the write is done (its commit published, or nothing to commit): from then on nothing fails it.
+  const done: { result?: CommitResult } = {};
   try {
-    return await withTableLock(
+    await withTableLock(
       ctx.store,
       basePath,
       async () => {
-        const { result, before } = await writeStaged(ctx, basePath, input, options, scratch);
-        if (result.instant !== undefined) await housekeeping(ctx, basePath, before);
-        return result;
+        const { result, before } = await undoingNewTable(ctx.store, basePath, () => writeStaged(ctx, basePath, input, options, scratch, warnings));
+        done.result = result;
+        if (result.instant !== undefined) await housekeeping(ctx, basePath, before, result.instant, warnings);
       },
       ctx.lockTimeoutMs,
     );
   } catch (error) {
-    // A first write that failed leaves no table behind, not even the lock's directory.
-    if (!existed && !(await ctx.store.exists(path.join(basePath, '.hoodie', 'hoodie.properties')))) await ctx.store.remove(basePath);
-    throw error;
+    if (done.result === undefined) {
+      // A first write that failed leaves no table behind, not even the lock's directory.
+      if (!existed && !(await ctx.store.exists(path.join(basePath, '.hoodie', 'hoodie.properties')))) await ctx.store.remove(basePath);
+      throw error;
+    }
+    // Only the lock's release runs after the result is set.
+    warnings.add(`the ${options.operation} of ${basePath} succeeded, but releasing its writer lock failed`, error);
   } finally {
-    await scratch.release();
+    if (done.result === undefined) await scratch.release();
+    else await warnings.attempt(`the ${options.operation} of ${basePath} succeeded, but dropping its DuckDB scratch tables failed`, () => scratch.release());
   }
+  const result = done.result!;
+  return warnings.messages.length === 0 ? result : { ...result, warnings: [...warnings.messages] };
 }
 
 /**
@@ -140,19 +164,37 @@ async function dropScratch(duck: DuckSession, prefix: string): Promise<void> {
 /**
  * After a commit, still under the writer lock: clean when the table asks for it, then archive the
  * oldest instants once the active timeline exceeds `hoodie.keep.max.commits` (Hudi's defaults).
+ * Best-effort: the commit has landed, so a failure is a warning (a clean or archive cut short is
+ * finished or redone by the next writer).
  */
-async function housekeeping(ctx: EngineContext, basePath: string, before: TableState | undefined): Promise<void> {
+async function housekeeping(ctx: EngineContext, basePath: string, before: TableState | undefined, instant: string, warnings: Warnings): Promise<void> {
   // Known without reloading the table: nothing to do (the commit added one completed write).
   if (before !== undefined && !before.config.cleanAutomatic && before.activeTimeline.completedWrites().length + 1 <= before.config.keepMaxCommits) return;
-  let state = await loadTable(ctx.store, basePath);
-  if (state.config.cleanAutomatic && (await cleanTable(ctx, state)).cleanInstant !== undefined) state = await loadTable(ctx.store, basePath);
-  if (state.activeTimeline.completedWrites().length > state.config.keepMaxCommits) {
-    await archiveTimeline(ctx, state, { minCommits: state.config.keepMinCommits, maxCommits: state.config.keepMaxCommits });
-  }
+  const landed = `commit ${instant} of ${basePath} is published, but`;
+  await warnings.attempt(`${landed} the automatic clean or archiving failed`, async () => {
+    let state = await loadTable(ctx.store, basePath);
+    if (state.config.cleanAutomatic) {
+      let cleaned = false;
+      await warnings.attempt(`${landed} the automatic clean failed`, async () => {
+        cleaned = (await cleanTable(ctx, state)).cleanInstant !== undefined;
+      });
+      if (cleaned) state = await loadTable(ctx.store, basePath);
+    }
+    if (state.activeTimeline.completedWrites().length > state.config.keepMaxCommits) {
+      await warnings.attempt(`${landed} archiving failed`, () => archiveTimeline(ctx, state, { minCommits: state.config.keepMinCommits, maxCommits: state.config.keepMaxCommits }));
+    }
+  });
 }
 
 /** The write's result, and the table as it was before (after recovery); undefined for a new table. */
-async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInput, options: WriteOptions, scratch: Scratch): Promise<{ result: CommitResult; before: TableState | undefined }> {
+async function writeStaged(
+  ctx: EngineContext,
+  basePath: string,
+  input: WriteInput,
+  options: WriteOptions,
+  scratch: Scratch,
+  warnings: Warnings,
+): Promise<{ result: CommitResult; before: TableState | undefined }> {
   const { store } = ctx;
   let state: TableState | undefined;
   try {
@@ -167,7 +209,7 @@ async function writeStaged(ctx: EngineContext, basePath: string, input: WriteInp
   if (state !== undefined) assertWritable(state, table);
   const ctxInfo = { table, input: describeInput(input), ...('file' in input ? { file: input.file } : {}) };
   try {
-    return { result: await stageAndCommit(ctx, basePath, state, input, options, scratch, table, ctxInfo), before: state };
+    return { result: await stageAndCommit(ctx, basePath, state, input, options, scratch, table, ctxInfo, warnings), before: state };
   } catch (error) {
     // A failure of the stored files (not of the batch) may be a base file gone missing: name it.
     if (state === undefined || error instanceof InvalidInputError || error instanceof SchemaConflictError || error instanceof InvalidArgumentError) throw error;
@@ -184,6 +226,7 @@ async function stageAndCommit(
   scratch: Scratch,
   table: string,
   ctxInfo: { table: string; input: string; file?: string },
+  warnings: Warnings,
 ): Promise<CommitResult> {
   const { duck, store } = ctx;
   const prefix = scratch.prefix;
@@ -213,6 +256,8 @@ async function stageAndCommit(
     requireOrdering: !keysOnly,
     ctx: ctxInfo,
   });
+  // Before anything is created: every new partition must be a directory inside the table.
+  assertPartitionPaths(basePath, config, profile.partitions.map((p) => p.partitionPath), ctxInfo);
   const plan = await planWrite({
     duck,
     store,
@@ -247,15 +292,18 @@ async function stageAndCommit(
   const extraMetadata = { ...(options.extraMetadata ?? {}), schema: avroSchemaJson(config.name, resolved.schema) };
   const operationType = OPERATION_TYPES[options.operation];
   await pending.request();
+  let written: WrittenFile[];
   try {
     await pending.inflight(planMetadata(plan, extraMetadata, operationType));
-    const written = await writeFiles(ctx, pending, plan, resolved.schema, writableCodec(config), table, scratch);
-    await pending.complete(commitMetadata(written, extraMetadata, operationType, plan.replaced));
-    return { ...result, instant, filesWritten: written.length, files: written.map((w) => w.path) };
+    written = await writeFiles(ctx, pending, plan, resolved.schema, writableCodec(config), table, scratch);
+    // Throws only if the commit was not published; nothing after it can fail the write.
+    await pending.complete(commitMetadata(written, extraMetadata, operationType, plan.replaced), warnings);
   } catch (error) {
-    await pending.abort();
+    // A no-op once published; if the undo itself fails, the next writer rolls the instant back.
+    await warnings.attempt(`undoing the failed commit ${instant} of ${table} failed (the next writer rolls it back)`, () => pending.abort());
     throw error;
   }
+  return { ...result, instant, filesWritten: written.length, files: written.map((w) => w.path) };
 }
 
 /** An empty batch with the table's columns, standing in for an input with neither rows nor columns. */
@@ -290,10 +338,11 @@ async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: Writ
   const instant = pending.instant;
   const savedAt = ctx.clock.now().toJSDate();
   const fileNames = plan.groups.map((g, i) => baseFileName(g.fileId, i, instant));
+  // A bounded number of files at once: a commit of 10,000 partitions must not run out of descriptors.
   const markers = Promise.all([
-    ...plan.groups.map((g, i) => pending.mark(g.partitionPath === '' ? fileNames[i]! : `${g.partitionPath}/${fileNames[i]!}`, g.previous ? 'MERGE' : 'CREATE')),
-    ...[...new Set(plan.groups.map((g) => g.partitionPath))].map(async (pp) => {
-      const file = path.join(pending.basePath, pp, '.hoodie_partition_metadata');
+    mapConcurrent(plan.groups, FILES_AT_ONCE, (g, i) => pending.mark(g.partitionPath === '' ? fileNames[i]! : `${g.partitionPath}/${fileNames[i]!}`, g.previous ? 'MERGE' : 'CREATE')),
+    mapConcurrent([...new Set(plan.groups.map((g) => g.partitionPath))], FILES_AT_ONCE, async (pp) => {
+      const file = path.join(pathInTable(pending.basePath, pp, { data: true, dir: true, table }), '.hoodie_partition_metadata');
       if (!(await store.exists(file))) await store.writeAtomic(file, partitionMetadataText(instant, pp, savedAt));
     }),
   ]).then(() => undefined);

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, messageOf } from '../errors.ts';
+import { redact } from '../util/redact.ts';
 import type { PipelineRun } from '../metastore/metastore.ts';
 import { rewriteScans } from '../engine/scan-rewrite.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
@@ -105,7 +106,8 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
   };
   await ctx.metastore.startRun(base);
   log.info({ window: { start: window.start?.toISOString() ?? null, end: window.end.toISOString() } }, 'run started');
-  const failed = (error: string): Executed => ({ ...EMPTY, instant: undefined, checks: [], error });
+  // Logged and stored: a driver's message may quote a connection URL, so passwords are redacted.
+  const failed = (error: string): Executed => ({ ...EMPTY, instant: undefined, checks: [], error: redact(error) });
   const result = windowError !== undefined ? failed(windowError) : await execute(ctx, def, options, runId, window).catch((error: unknown) => failed(messageOf(error)));
   const durationSeconds = (performance.now() - t0) / 1000;
   const status = result.error === undefined ? 'SUCCESS' : 'FAILED';

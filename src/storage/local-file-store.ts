@@ -12,6 +12,18 @@ export class FileExistsError extends StorageError {
   }
 }
 
+/** The temporary name `writeAtomic` writes `file` under before renaming it: `.<name>.<uuid>.tmp` beside it. */
+export function atomicTempPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
+}
+
+const ATOMIC_TEMP = /^\.(.+)\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+/** The name of the file a `writeAtomic` temporary file was for (a killed writer leaves them), or undefined for any other name. */
+export function atomicTempTarget(name: string): string | undefined {
+  return ATOMIC_TEMP.exec(name)?.[1];
+}
+
 function wrap(op: string, file: string, error: unknown): StorageError {
   return new StorageError(`${op} ${file} failed: ${messageOf(error)}`, { file, cause: error });
 }
@@ -70,7 +82,7 @@ export class LocalFileStore implements FileStore {
   }
 
   async writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
+    const temp = atomicTempPath(file);
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
       await writeAndSync(temp, content, 'w');

@@ -318,17 +318,33 @@ export function sameType(a: ColumnType, b: ColumnType): boolean {
 }
 
 /**
- * Numeric kinds each kind may be promoted to, following Avro's schema-resolution promotions that
- * Hudi's schema evolution accepts (int→long/float/double, long→float/double, float→double).
- * int8/int16/int32 are all Avro `int`, so they also widen among themselves.
+ * Numeric kinds each kind may be promoted to: Avro's schema-resolution promotions that Hudi's schema
+ * evolution accepts (int→long/float/double, long→float/double, float→double), less those that cannot
+ * hold every value of the narrower type (long→float/double and int→float round integers beyond 2^53
+ * and 2^24), which Tidemark refuses rather than rewrite stored values. int8/int16/int32 are all
+ * Avro `int`, so they also widen among themselves.
  */
 const PROMOTIONS: Record<string, readonly string[]> = {
   int8: ['int16', 'int32', 'int64', 'float32', 'float64'],
   int16: ['int32', 'int64', 'float32', 'float64'],
-  int32: ['int64', 'float32', 'float64'],
-  int64: ['float32', 'float64'],
+  int32: ['int64', 'float64'],
   float32: ['float64'],
 };
+
+/** Promotions Avro allows but that round some values (int64 → float32/float64, int32 → float32). */
+const LOSSY: Record<string, readonly string[]> = {
+  int32: ['float32'],
+  int64: ['float32', 'float64'],
+};
+
+/**
+ * True when Avro would promote `from` to `to` but not every value survives (e.g. BIGINT → DOUBLE:
+ * 9007199254740993 becomes …992). A stored column is never widened so; incoming values of `from`
+ * are cast into a stored `to` column only when each one round-trips.
+ */
+export function isLossyPromotion(from: ColumnType, to: ColumnType): boolean {
+  return LOSSY[from.kind]?.includes(to.kind) ?? false;
+}
 
 /**
  * The type that holds values of both `from` (e.g. the table's) and `to` (e.g. incoming data's) when

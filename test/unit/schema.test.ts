@@ -12,6 +12,7 @@ import {
   sameType,
   toAvroSchema,
   widenType,
+  isLossyPromotion,
   type ColumnType,
   type Schema,
 } from '../../src/table/schema.ts';
@@ -268,9 +269,10 @@ describe('sameType and widenType', () => {
   it.each<[string, ColumnType, ColumnType, ColumnType | undefined]>([
     ['int8 → int16', T.i8, T.i16, T.i16],
     ['int16 → int64', T.i16, T.i64, T.i64],
-    ['int32 → float32', T.i32, T.f32, T.f32],
+    ['int32 → float32 (rounds: refused)', T.i32, T.f32, undefined],
     ['int32 → float64', T.i32, T.f64, T.f64],
-    ['int64 → float64', T.i64, T.f64, T.f64],
+    ['int64 → float64 (rounds: refused)', T.i64, T.f64, undefined],
+    ['int16 → float32', T.i16, T.f32, T.f32],
     ['float32 → float64', T.f32, T.f64, T.f64],
     ['narrower data into a wider column', T.i64, T.i32, T.i64],
     ['decimal precision at equal scale', dec(10, 2), dec(12, 2), dec(12, 2)],
@@ -278,7 +280,7 @@ describe('sameType and widenType', () => {
     ['string ↔ binary', T.str, T.bin, undefined],
     ['int → string', T.i32, T.str, undefined],
     ['date → timestamp', T.date, T.ts, undefined],
-    ['float64 → int64', T.f64, T.i64, T.f64],
+    ['float64 ↔ int64 (rounds: refused)', T.f64, T.i64, undefined],
     ['decimal → float', dec(5, 0), T.f64, undefined],
     ['list elements', list(T.i32), list(T.i64), list(T.i64)],
     ['map values', map(T.f32), map(T.f64), map(T.f64)],
@@ -295,5 +297,10 @@ describe('sameType and widenType', () => {
       struct(['a', T.i64], ['s', struct(['x', T.f64], ['y', T.bool])], ['n', T.str]),
     );
     expect(widenType(struct(['a', T.i32]), struct(['a', T.str]))).toBeUndefined();
+  });
+
+  it('names the promotions that round values', () => {
+    expect([isLossyPromotion(T.i64, T.f64), isLossyPromotion(T.i64, T.f32), isLossyPromotion(T.i32, T.f32)]).toEqual([true, true, true]);
+    expect([isLossyPromotion(T.i32, T.f64), isLossyPromotion(T.i16, T.f32), isLossyPromotion(T.f64, T.i64)]).toEqual([false, false, false]);
   });
 });

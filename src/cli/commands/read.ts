@@ -38,7 +38,7 @@ export function registerRead(program: Command, ctx: CliContext): void {
     .option('--since <instant>', 'incremental: records committed after this instant (0 = the beginning)')
     .option('--until <instant>', 'incremental: records committed up to this instant (default: the latest)')
     .option('--columns <names>', 'columns to return, comma-separated', list)
-    .option('--where <sql>', 'DuckDB SQL predicate on the rows')
+    .option('--where <sql>', 'DuckDB SQL predicate on the rows (one expression: no ";", no subquery)')
     .option('--limit <n>', 'at most n rows', nonNegativeInteger);
   addFormatOptions(command).action(async (tablePath: string, flags: ReadFlags) => {
     const options: ReadOptions = {

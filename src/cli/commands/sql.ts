@@ -10,6 +10,10 @@ Tables are addressed with tidemark_scan, which DuckDB sees as a subquery:
   tidemark_scan('path', since => 'T1', until => 'T2')    records committed in (T1, T2]
 Instants are yyyyMMddHHmmss[SSS] or ISO dates/times (UTC unless they say otherwise).
 
+The statement is DuckDB SQL with DuckDB's full reach: it can read and write any file the user can
+(COPY ... TO, read_csv('/any/file'), ATTACH, INSTALL). For SQL you did not write, use --read-only:
+one query, reading nothing but the tables it scans.
+
 Example:
   $ tidemark sql "SELECT dt, count(*) FROM tidemark_scan('/data/orders') GROUP BY dt"`;
 
@@ -17,12 +21,14 @@ export function registerSql(program: Command, ctx: CliContext): void {
   const command = program
     .command('sql')
     .description("run DuckDB SQL in which tables are addressed as tidemark_scan('path' [, as_of => 'T'] [, since => 'T1', until => 'T2'])")
-    .argument('<statement>', 'the SQL statement');
+    .argument('<statement>', 'the SQL statement')
+    .option('--read-only', 'for untrusted SQL: one query only, reading nothing but the tables it scans (no other file, COPY, ATTACH or extension)');
   addFormatOptions(command)
     .addHelpText('after', HELP)
-    .action(async (statement: string, flags: { format: OutputFormat; json?: boolean }) => {
+    .action(async (statement: string, flags: { format: OutputFormat; json?: boolean; readOnly?: boolean }) => {
       const { columnsOf, renderRows } = await import('../output.ts');
       const { rows, columns } = await ctx.withEngine(async (tm) => {
+        if (flags.readOnly === true) return tm.sqlReadOnly(statement, (p) => ctx.tablePath(p));
         const rows = await tm.sql(statement, (p) => ctx.tablePath(p));
         if (rows.length > 0) return { rows, columns: columnsOf(rows) };
         // No row to take the header from: describe the query (statements that are not queries have none).

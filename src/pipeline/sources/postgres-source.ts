@@ -4,10 +4,8 @@
  * is rounded on the way (no JavaScript Dates or floats), then cast in DuckDB to types declared from
  * the columns' PostgreSQL types.
  */
-import os from 'node:os';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { writeRowFile } from '../../engine/row-files.ts';
 import { InvalidInputError, messageOf } from '../../errors.ts';
 import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
 import type { PostgresSource } from '../definition.ts';
@@ -53,7 +51,8 @@ export class PostgresSourceReader implements Source {
   async extract(window: Window, target: string): Promise<number | undefined> {
     const client = new pg.Client({ connectionString: this.def.url, types: { getTypeParser: () => (v: string) => v } });
     const what = this.def.table ?? 'the source query';
-    const file = path.join(os.tmpdir(), `tidemark-pg-${randomUUID()}.jsonl`);
+    // The rows' copy is private to the user and named with the pid (removed by a later engine if this process dies).
+    const file = await writeRowFile('');
     try {
       await client.connect();
       await client.query(`SET TIME ZONE 'UTC'`);

@@ -62,10 +62,12 @@ export class TidemarkSession {
     const pipelines = catalog.pipelines;
     for (const p of options.definitions ?? []) pipelines.set(p.name, p);
     const clock = options.clock ?? systemClock;
-    const engine = await Tidemark.open({ clock, store });
+    // With a logger, the engine's warnings and the metastore's notices go to it; without, to stderr.
+    const warn = options.logger === undefined ? undefined : (message: string): void => options.logger!.warn(message);
+    const engine = await Tidemark.open({ clock, store, ...(warn === undefined ? {} : { onWarning: warn }) });
     let metastore: Metastore;
     try {
-      metastore = await openMetastore(config, { create: options.readOnly !== true });
+      metastore = await openMetastore(config, { create: options.readOnly !== true, ...(warn === undefined ? {} : { onNotice: warn }) });
     } catch (error) {
       engine.close();
       throw error;

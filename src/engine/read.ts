@@ -9,7 +9,7 @@ import { sqlIdent, sqlString, sqlStringList } from '../storage/duckdb/sql.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import { duckdbTypeSql } from '../table/schema.ts';
 import { META_COLUMNS } from './conform.ts';
-import { type TableState, tableSchema, visibleSlices } from './table-state.ts';
+import { type TableState, readInstant, tableSchema, visibleSlices } from './table-state.ts';
 import { checkWhereFilter } from './where-filter.ts';
 
 /** Options of a read. `asOf` and `since`/`until` exclude each other. */
@@ -55,7 +55,8 @@ export function slicesForRead(state: TableState, options: ReadOptions): { slices
     throw new InvalidArgumentError(`table ${state.config.name} at ${state.basePath} has no meta fields, so it cannot be read incrementally`, { table: state.basePath });
   }
   const since = options.since === undefined ? '00000000000000000' : normalizeInstant(options.since, 'since instant');
-  const until = options.until === undefined ? state.timeline.latestCompletedWrite()?.time : normalizeInstant(options.until, 'until instant');
+  // A pending restore caps the range at its savepoint (`readInstant`).
+  const until = readInstant(state, options.until === undefined ? state.timeline.latestCompletedWrite()?.time : normalizeInstant(options.until, 'until instant'));
   if (until === undefined) return { slices: [], rowFilter: undefined, asOf: undefined };
   // File groups written by a commit in (since, until]; their slice as of `until`; rows committed in the range.
   const written = new Set<string>();

@@ -3,7 +3,7 @@
  * the base files those writes name. Everything a read or a write plan needs, loaded once.
  */
 import path from 'node:path';
-import { TableFormatError, TableNotFoundError } from '../errors.ts';
+import { StorageError, TableFormatError, TableNotFoundError } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import { type BaseFile, parseBaseFilePath } from '../table/base-file.ts';
 import { type FileSlice, type Replacement, fileSlicesAsOf } from '../table/file-slice.ts';
@@ -12,11 +12,15 @@ import { type TableConfig, parseTableConfig } from '../table/table-config.ts';
 import { type CommitMetadata, parseCommitMetadata } from '../timeline/commit-metadata.ts';
 import { type Instant, WRITE_ACTIONS, instantFileName, parseInstantFileName } from '../timeline/instant.ts';
 import { readArchivedTimeline } from './archive.ts';
+import { pendingRestoreTarget } from './pending-restore.ts';
 import { Timeline } from '../timeline/timeline.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 
 /** Commit files read at once while loading a table. */
 const COMMIT_READS_AT_ONCE = 16;
+
+/** Loads of a table tried when instant files keep disappearing between the listing and their read. */
+const LOAD_ATTEMPTS = 8;
 
 /** `.hoodie` under a base path. */
 export function metaDir(basePath: string): string {
@@ -36,10 +40,54 @@ export interface TableState {
   /** Every base file a completed write names (all slices, not just the latest). */
   readonly files: ReadonlyArray<BaseFile>;
   readonly replacements: ReadonlyArray<Replacement>;
+  /**
+   * While a restore is pending (running, or killed part-way): the savepoint it goes back to. Reads
+   * see the table as of it, the state the restore is bound to reach (`pending-restore.ts`).
+   */
+  readonly restoringTo?: string;
 }
 
-/** Loads a table; `TableNotFoundError` when there is no `.hoodie/hoodie.properties`. */
+/** An instant file listed in `.hoodie/` was gone when read: moved by the archiver, or undone. */
+class InstantGone extends Error {
+  constructor(readonly file: string, readonly error: unknown) {
+    super(`${file} disappeared`);
+  }
+}
+
+/** Reads a listed instant file; a failure with the file gone is an `InstantGone` (the load is retried). */
+async function readListed<T>(store: FileStore, file: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(await store.exists(file))) throw new InstantGone(file, error);
+    throw error;
+  }
+}
+
+/**
+ * Loads a table; `TableNotFoundError` when there is no `.hoodie/hoodie.properties`. The archiver
+ * writes the archive before it deletes the instants it holds, so an instant file gone between the
+ * listing and its read is found in the archive by a fresh listing: the load starts over (a few
+ * times, then a `StorageError`).
+ */
 export async function loadTable(store: FileStore, basePath: string): Promise<TableState> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await loadOnce(store, basePath);
+    } catch (error) {
+      if (!(error instanceof InstantGone)) throw error;
+      if (attempt >= LOAD_ATTEMPTS) {
+        throw new StorageError(`loading the table at ${basePath} failed: instant files kept disappearing while it was read (${LOAD_ATTEMPTS} tries; the last, ${error.file}), as archiving, rollbacks or restores changed the timeline; try again`, {
+          table: basePath,
+          file: error.file,
+          cause: error.error,
+        });
+      }
+    }
+  }
+}
+
+async function loadOnce(store: FileStore, basePath: string): Promise<TableState> {
   const propsFile = path.join(metaDir(basePath), 'hoodie.properties');
   // The listing is read beside the properties; it is used (and its failure raised) only once the
   // table is known to exist.
@@ -95,7 +143,7 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
   // The active commits' metadata, read a few files at a time (a long active timeline is dozens).
   const unread = timeline.completedWrites().filter((i) => !commits.has(i.time));
   const commitFiles = unread.map((i) => path.join(metaDir(basePath), instantFileName(i)));
-  const texts = await mapConcurrent(commitFiles, COMMIT_READS_AT_ONCE, (file) => store.readText(file));
+  const texts = await mapConcurrent(commitFiles, COMMIT_READS_AT_ONCE, (file) => readListed(store, file, () => store.readText(file)));
   for (const [k, instant] of unread.entries()) {
     // Emptied since the listing (the listing's sizes are checked above): damage all the same.
     if (texts[k]!.trim() === '') throw new TableFormatError(`table ${config.name} at ${basePath}: completed instant ${commitFiles[k]!} is empty`, { table: basePath, file: commitFiles[k]! });
@@ -118,7 +166,8 @@ export async function loadTable(store: FileStore, basePath: string): Promise<Tab
       replacements.push({ instant: instant.time, partitionToReplaceFileIds: metadata.partitionToReplaceFileIds });
     }
   }
-  return { basePath, config, timeline, activeTimeline, commits, files, replacements };
+  const restoringTo = await inTable(basePath, config.name, () => pendingRestoreTarget(store, metaDir(basePath), timeline, (file, read) => readListed(store, file, read)));
+  return { basePath, config, timeline, activeTimeline, commits, files, replacements, ...(restoringTo === undefined ? {} : { restoringTo }) };
 }
 
 /**
@@ -152,10 +201,17 @@ async function inTable<T>(basePath: string, name: string, fn: () => Promise<T>):
   }
 }
 
+/** The instant a read as of `asOf` (latest when undefined) sees: no later than a pending restore's savepoint. */
+export function readInstant(state: TableState, asOf?: string): string | undefined {
+  const cap = state.restoringTo;
+  return cap === undefined || (asOf !== undefined && asOf <= cap) ? asOf : cap;
+}
+
 /** The file slices visible as of an instant (latest when undefined). */
 export function visibleSlices(state: TableState, asOf?: string): FileSlice[] {
   const completed = new Set(state.timeline.completedWrites().map((i) => i.time));
-  return fileSlicesAsOf(state.files, { completed, replacements: state.replacements, ...(asOf === undefined ? {} : { asOf }) });
+  const at = readInstant(state, asOf);
+  return fileSlicesAsOf(state.files, { completed, replacements: state.replacements, ...(at === undefined ? {} : { asOf: at }) });
 }
 
 /**
@@ -163,7 +219,8 @@ export function visibleSlices(state: TableState, asOf?: string): FileSlice[] {
  * schema; undefined for a table with neither (created but never written, with no schema given).
  */
 export function tableSchema(state: TableState, asOf?: string): Schema | undefined {
-  const writes = state.timeline.completedWrites().filter((i) => asOf === undefined || i.time <= asOf);
+  const at = readInstant(state, asOf);
+  const writes = state.timeline.completedWrites().filter((i) => at === undefined || i.time <= at);
   for (let i = writes.length - 1; i >= 0; i--) {
     const schema = state.commits.get(writes[i]!.time)?.extraMetadata.schema;
     if (schema !== undefined && schema !== '') return fromAvroSchema(schema);

@@ -4,6 +4,7 @@
  * cause, and the operation still succeeds, because what it did has landed.
  */
 import { messageOf } from '../errors.ts';
+import { redact } from '../util/redact.ts';
 
 /** Where an engine's warnings go (one line each); by default, stderr. */
 export type WarningSink = (message: string) => void;
@@ -21,7 +22,7 @@ export class Warnings {
 
   /** Records `what` failed, with its cause. */
   add(what: string, cause: unknown): void {
-    const message = `${what}: ${messageOf(cause)}`;
+    const message = redact(`${what}: ${messageOf(cause)}`);
     this.messages.push(message);
     try {
       this.sink(message);

@@ -29,15 +29,13 @@ export interface CliIo {
   readonly stderr: (s: string) => void;
 }
 
-/** What a command needs of the catalog and the metastore. */
+/** What a command needs of the catalog (read-only commands use `withMetastore` or `withEngine`, which create nothing). */
 export interface SessionNeeds {
   /**
    * `required`: the command runs pipelines, so a missing catalog directory or a module that fails to
    * load is an error. `lenient` (default): a broken module is a warning and is skipped.
    */
   readonly catalog?: 'required' | 'lenient';
-  /** Open only an existing warehouse and metastore; never create them (read-only commands). */
-  readonly readOnly?: boolean;
 }
 
 /** What a command needs: the output streams, the global flags, and the engine or a whole session. */
@@ -110,7 +108,6 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
         logger: createLogger(),
         catalogMode: needs.catalog ?? 'lenient',
         onCatalogProblem: (p) => ctx.warnCatalogProblem(p),
-        readOnly: needs.readOnly === true,
       });
       try {
         return await fn(session);

@@ -13,7 +13,7 @@ import { partitionMetadataText } from '../table/partition-path.ts';
 import { type Schema, avroSchemaJson, duckdbTypeSql } from '../table/schema.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
 import { type CompressionCodec, type NewTableOptions, type TableConfig, newTableConfig, writableCodec } from '../table/table-config.ts';
-import type { CommitMetadata, OperationType, WriteStat } from '../timeline/commit-metadata.ts';
+import type { OperationType } from '../timeline/commit-metadata.ts';
 import { PendingCommit } from './commit-protocol.ts';
 import { withTableLock } from './table-lock.ts';
 import { recoverDeadWriters } from './recovery.ts';
@@ -22,11 +22,11 @@ import { archiveTimeline } from './archive.ts';
 import { conformBatch, incomingSchema, resolveSchema } from './conform.ts';
 import { type StagedInput, type WriteInput, describeInput, stageInput } from './input.ts';
 import { type WrittenFile, writeBaseFiles } from './base-file-writer.ts';
+import { commitMetadata, planMetadata } from './write-metadata.ts';
 import { createTable } from './create-table.ts';
 import { type TableState, loadTable, tableSchema, visibleSlices } from './table-state.ts';
 import { explainMissingBaseFile } from './missing-files.ts';
 import { type RecordCounts, WRITE_OPERATIONS, type WriteOperation, type WritePlan, planWrite } from './write-plan.ts';
-import { emptyRecord } from '../util/record.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 import { undoingNewTable } from './first-write.ts';
 import { assertPartitionPaths, pathInTable } from './table-paths.ts';
@@ -367,49 +367,4 @@ async function writeFiles(ctx: EngineContext, pending: PendingCommit, plan: Writ
   } finally {
     await markers.catch(() => {}); // nothing of the commit is still being created when it is aborted
   }
-}
-
-function planMetadata(plan: WritePlan, extraMetadata: Record<string, string>, operationType: OperationType): CommitMetadata {
-  const stats: Record<string, WriteStat[]> = emptyRecord();
-  for (const g of plan.groups) {
-    (stats[g.partitionPath] ??= []).push({
-      fileId: g.previous ? g.fileId : '',
-      path: null,
-      prevCommit: g.previous?.instant ?? 'null',
-      numWrites: 0,
-      numDeletes: g.deletes,
-      numUpdateWrites: g.updates,
-      numInserts: g.inserts,
-      totalWriteBytes: 0,
-      partitionPath: null,
-      fileSizeInBytes: 0,
-    });
-  }
-  return { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
-}
-
-function commitMetadata(
-  written: ReadonlyArray<WrittenFile>,
-  extraMetadata: Record<string, string>,
-  operationType: OperationType,
-  replaced: Readonly<Record<string, ReadonlyArray<string>>>,
-): CommitMetadata {
-  const stats: Record<string, WriteStat[]> = emptyRecord();
-  for (const w of written) {
-    (stats[w.group.partitionPath] ??= []).push({
-      fileId: w.group.fileId,
-      path: w.path,
-      prevCommit: w.group.previous?.instant ?? 'null',
-      numWrites: w.rows,
-      numDeletes: w.group.deletes,
-      numUpdateWrites: w.group.updates,
-      numInserts: w.group.inserts,
-      totalWriteBytes: w.bytes,
-      partitionPath: w.group.partitionPath,
-      fileSizeInBytes: w.bytes,
-      runtimeStats: { totalScanTime: 0, totalUpsertTime: 0, totalCreateTime: 0 },
-    });
-  }
-  const metadata = { partitionToWriteStats: stats, compacted: false, extraMetadata, operationType };
-  return Object.keys(replaced).length === 0 && operationType !== 'INSERT_OVERWRITE_TABLE' ? metadata : { ...metadata, partitionToReplaceFileIds: replaced };
 }

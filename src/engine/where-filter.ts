@@ -43,29 +43,9 @@ export function checkWhereFilter(where: string): void {
       if (level > 0) refuse('a comment is not closed');
       continue;
     }
-    if (c === "'" || ((c === 'e' || c === 'E') && next === "'" && !/[\w$]/.test(where[i - 1] ?? ''))) {
-      const backslash = c !== "'";
-      i += backslash ? 2 : 1;
-      for (;;) {
-        if (i >= n) refuse('a string is not closed');
-        if (backslash && where[i] === '\\') i += 2;
-        else if (where[i] === "'" && where[i + 1] === "'") i += 2;
-        else if (where[i] === "'") break;
-        else i++;
-      }
-      i++;
-      afterOpen = false;
-      continue;
-    }
-    if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= n) refuse('a quoted name is not closed');
-        if (where[i] === '"' && where[i + 1] === '"') i += 2;
-        else if (where[i] === '"') break;
-        else i++;
-      }
-      i++;
+    const escaped = (c === 'e' || c === 'E') && next === "'" && !/[\w$]/.test(where[i - 1] ?? '');
+    if (c === "'" || c === '"' || escaped) {
+      i = closingQuote(where, escaped ? i + 1 : i, escaped, refuse) + 1;
       afterOpen = false;
       continue;
     }
@@ -104,4 +84,19 @@ export function checkWhereFilter(where: string): void {
     i++;
   }
   if (depth !== 0) refuse('a parenthesis is not closed');
+}
+
+/**
+ * The index of the quote closing the string ('…', E'…' with `backslash` escapes) or quoted name ("…")
+ * that opens at `open`; a doubled quote stands for itself.
+ */
+function closingQuote(text: string, open: number, backslash: boolean, refuse: (why: string) => never): number {
+  const quote = text[open]!;
+  for (let i = open + 1; ; ) {
+    if (i >= text.length) refuse(quote === '"' ? 'a quoted name is not closed' : 'a string is not closed');
+    if (backslash && text[i] === '\\') i += 2;
+    else if (text[i] === quote && text[i + 1] === quote) i += 2;
+    else if (text[i] === quote) return i;
+    else i++;
+  }
 }

@@ -37,7 +37,16 @@ import type { WriteOperation } from './write-plan.ts';
 export interface ScannedTable {
   readonly path: string;
   readonly options: ReadOptions;
+  /** The table as the query's SQL was built from it. */
+  readonly state?: TableState;
 }
+
+/**
+ * How many times a read is tried. A read builds its SQL from the timeline it loaded; a restore (or
+ * a clean) that completes meanwhile may delete base files the read still names. A read that fails
+ * while a scanned table's timeline changed under it starts over against the new timeline.
+ */
+const READ_ATTEMPTS = 4;
 
 /** Options of an engine. */
 export interface TidemarkOptions {
@@ -143,16 +152,20 @@ export class Tidemark {
 
   /** The SELECT statement of a read, for use inside larger SQL. */
   async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
+    return (await this.readQuery(basePath, options)).sql;
+  }
+
+  /** `readSql`, with the table state the SQL was built from. */
+  private async readQuery(basePath: string, options: ReadOptions): Promise<{ sql: string; state: TableState }> {
     if (options.where !== undefined) checkWhereFilter(options.where);
     const state = await this.table(basePath);
     await assertNotCleaned(this.ctx, state, options);
     // Pruning costs DuckDB round trips: not when the caller chose the partitions, or when the filter
     // names no partition column (then it cannot prune).
-    if (options.where === undefined || options.partitions !== undefined || !mayPrune(state, options.where)) return readSql(state, options);
+    if (options.where === undefined || options.partitions !== undefined || !mayPrune(state, options.where)) return { sql: readSql(state, options), state };
     const partitions = [...new Set(state.files.map((f) => f.partitionPath))];
     const keep = await prunePartitions(this.ctx.duck, state, options.where, partitions);
-    if (keep === undefined) return readSql(state, options);
-    return readSql(state, { ...options, partitions: (p) => keep.has(p) });
+    return { sql: readSql(state, keep === undefined ? options : { ...options, partitions: (p) => keep.has(p) }), state };
   }
 
   /** The file slices a read would scan (after pruning), for inspection and tests. */
@@ -169,7 +182,11 @@ export class Tidemark {
 
   /** Reads rows, as plain JavaScript values (see `Value` for the mapping of DuckDB's types). */
   async read(basePath: string, options: ReadOptions = {}): Promise<Row[]> {
-    return this.run(await this.readSql(basePath, options), `reading ${basePath}`, [{ path: basePath, options }]);
+    return this.run(`reading ${basePath}`, async (scans) => {
+      const { sql, state } = await this.readQuery(basePath, options);
+      scans.push({ path: basePath, options, state });
+      return sql;
+    });
   }
 
   /**
@@ -178,8 +195,7 @@ export class Tidemark {
    * JavaScript values, as `read`'s.
    */
   async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Row[]> {
-    const scans: ScannedTable[] = [];
-    return this.run(await this.expandSql(statement, resolve, scans), 'the SQL statement', scans);
+    return this.run('the SQL statement', (scans) => this.expandSql(statement, resolve, scans));
   }
 
   /**
@@ -200,34 +216,55 @@ export class Tidemark {
   }
 
   /**
-   * Runs a query over `scans`, telling the user's mistakes (parse, bind, catalog errors) from
-   * failures of the files; a base file gone missing from a scanned table is named.
+   * Runs the query `build` makes (recording the tables it scans), telling the user's mistakes
+   * (parse, bind, catalog errors) from failures of the files; a base file gone missing from a
+   * scanned table is named. A failure while a scanned table's timeline changed starts over.
    */
-  private async run(sql: string, what: string, scans: ReadonlyArray<ScannedTable>): Promise<Row[]> {
-    try {
-      return await this.ctx.duck.plainRows(sql);
-    } catch (error) {
-      const message = messageOf(error);
-      if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/.test(message.replace(/^Error: /, ''))) {
-        throw new InvalidArgumentError(`${what} failed: ${message}`, { cause: error });
+  private async run(what: string, build: (scans: ScannedTable[]) => Promise<string>): Promise<Row[]> {
+    for (let attempt = 1; ; attempt++) {
+      const scans: ScannedTable[] = [];
+      const sql = await build(scans);
+      try {
+        return await this.ctx.duck.plainRows(sql);
+      } catch (error) {
+        const message = messageOf(error);
+        if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/.test(message.replace(/^Error: /, ''))) {
+          throw new InvalidArgumentError(`${what} failed: ${message}`, { cause: error });
+        }
+        if (attempt < READ_ATTEMPTS && (await this.timelineMoved(scans))) continue;
+        throw await this.explainFailure(what, error, scans);
       }
-      for (const scan of scans) {
-        const state = await this.table(scan.path);
-        const { asOf, since, until } = scan.options;
-        const slices = slicesForRead(state, { ...(asOf === undefined ? {} : { asOf }), ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) }).slices;
-        const explained = await explainMissingBaseFile(this.ctx.store, state, slices.map((s) => s.baseFile), what, error);
-        if (explained !== error) throw explained;
-      }
-      throw new StorageError(`${what} failed: ${message}`, { cause: error });
     }
+  }
+
+  /** Whether a scanned table's timeline changed since the query's SQL was built from it. */
+  private async timelineMoved(scans: ReadonlyArray<ScannedTable>): Promise<boolean> {
+    for (const scan of scans) {
+      // A table that no longer loads has changed too; the next attempt raises why.
+      if (scan.state !== undefined && (await this.table(scan.path).catch(() => undefined)) !== scan.state) return true;
+    }
+    return false;
+  }
+
+  /** The error a failed query over `scans` raises: a missing base file named, else a StorageError. */
+  private async explainFailure(what: string, error: unknown, scans: ReadonlyArray<ScannedTable>): Promise<unknown> {
+    for (const scan of scans) {
+      const state = await this.table(scan.path);
+      const { asOf, since, until } = scan.options;
+      const slices = slicesForRead(state, { ...(asOf === undefined ? {} : { asOf }), ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) }).slices;
+      const explained = await explainMissingBaseFile(this.ctx.store, state, slices.map((s) => s.baseFile), what, error);
+      if (explained !== error) return explained;
+    }
+    return new StorageError(`${what} failed: ${messageOf(error)}`, { cause: error });
   }
 
   /** The statement with every `tidemark_scan` call replaced by its read; `scans` collects the tables read. */
   async expandSql(statement: string, resolve?: (nameOrPath: string) => Promise<string>, scans: ScannedTable[] = []): Promise<string> {
     return rewriteScans(statement, async (call) => {
       const basePath = resolve === undefined ? call.path : await resolve(call.path);
-      scans.push({ path: basePath, options: call.options });
-      return this.readSql(basePath, call.options);
+      const { sql, state } = await this.readQuery(basePath, call.options);
+      scans.push({ path: basePath, options: call.options, state });
+      return sql;
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * Readers beside table services (#21): a read that races the archiver (an instant file deleted
  * between the listing and its read) loads again and sees every commit, and a restore stopped
- * part-way reads as the savepoint it is bound to reach, never a half-undone table.
+ * part-way reads as the savepoint it is bound to reach, never a half-undone table; a read that a
+ * restore overtakes (its base files deleted after it planned) starts over.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -197,5 +198,28 @@ describe('a restore stopped part-way', () => {
       expect(await snapshot(reader, base)).toEqual([...(pending ? atSavepoint : snap), [9, 'z']]);
     }
     expect(halfway).toBeGreaterThan(2);
+  });
+
+  it('a read whose files a restore deletes after it was planned starts over, and reads the savepoint', async () => {
+    const base = path.join(dir, 'raced');
+    fs.cpSync(template, base, { recursive: true });
+    const racing = await Tidemark.open({ threads: 1 });
+    try {
+      // The restore runs between the read's planning (its SQL names the latest base files) and its query.
+      const duck = racing.duck;
+      const query = duck.plainRows.bind(duck);
+      let restored = false;
+      duck.plainRows = async (sql: string) => {
+        if (!restored) {
+          restored = true;
+          await tm.restore(base, instants[1]!);
+        }
+        return query(sql);
+      };
+      expect(await snapshot(racing, base)).toEqual([[1, 'a'], [2, 'b']]);
+      expect(restored).toBe(true);
+    } finally {
+      racing.close();
+    }
   });
 });

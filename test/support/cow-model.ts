@@ -77,6 +77,12 @@ export class CowModel {
     return best === undefined ? [] : this.history.get(best)!;
   }
 
+  /** A restore to the savepoint `to`: every later commit undone, its history forgotten. */
+  restore(to: string): void {
+    this.rows = [...this.snapshot(to)];
+    for (const t of [...this.history.keys()]) if (t > to) this.history.delete(t);
+  }
+
   /** Incremental read: the latest state of records committed in (since, until]. */
   incremental(since: string, until: string): ReadonlyArray<StoredRow> {
     return this.snapshot(until).filter((r) => r.commit > since && r.commit <= until);

@@ -12,11 +12,16 @@
  *   --peers tidemark,cow-limit-meta,lance    adds LanceDB (optional: npm install --no-save @lancedb/lancedb apache-arrow;
  *                                            see peer-lance.ts), judged by the two LanceDB goals
  *   --cli-only / --no-cli                    only the cli step / the standard run without it
+ *   --export-only / --no-export              only the export step / the standard run without it
  *
  * The cli step (cli.ts; first in a standard run, not in a --scale run) times the `tidemark` binary
  * (bin/tidemark.mjs, so run `npm run build` first) start to exit, `--repeat` times, each command beside
  * its floor in the same run: `--help`, `read` of a small table, `status` on PGlite and on PostgreSQL,
  * a 100-row `daily-run`.
+ *
+ * The export step (export.ts; after the cli step in a standard run, not in a --scale run) exports the
+ * standard table (--rows N, bulk-inserted, untimed) through the binary as csv, jsonl and parquet, each
+ * beside DuckDB's own COPY of the same rows, `--repeat` times, with the CLI process's peak RSS.
  *
  * The standard run (--rows N) is the shared workload as is: N rows over 30 day partitions, batches
  * of 1% of N (spread, skewed into the 2 latest days, and 100 rows), so at a larger N the partitions
@@ -81,6 +86,7 @@ import { runIsolated } from './isolate.ts';
 import { checkLance } from './peer-lance.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
 import { runCli } from './cli.ts';
+import { EXPORT, exportTable, runExport } from './export.ts';
 import { CLI, FLOOR, LANCE, PEER_NAMES, TIDEMARK, cliTable, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
 import { defaultMemoryLimit } from '../src/storage/duckdb/session.ts';
@@ -101,10 +107,12 @@ interface Args {
   settleMs: number;
   /** The cli step (cli.ts): on by default in the standard run; `only` skips the peers' steps. */
   cli: 'on' | 'off' | 'only';
+  /** The export step (export.ts): on by default in the standard run; `only` skips every other step. */
+  exportStep: 'on' | 'off' | 'only';
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS, cli: 'on' };
+  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS, cli: 'on', exportStep: 'on' };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const val = (): string => {
@@ -126,14 +134,17 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--settle-ms') a.settleMs = Number(val());
     else if (f === '--cli-only') a.cli = 'only';
     else if (f === '--no-cli') a.cli = 'off';
+    else if (f === '--export-only') a.exportStep = 'only';
+    else if (f === '--no-export') a.exportStep = 'off';
     else if (f === '--help' || f === '-h') {
-      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500] [--cli-only | --no-cli]\n');
+      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500] [--cli-only | --no-cli] [--export-only | --no-export]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${f}`);
   }
   for (const p of a.peers) if (!PEERS.has(p)) throw new Error(`unknown peer ${p} (use ${[...PEERS.keys()].join(', ')})`);
   if (!Number.isFinite(a.rows) || a.rows < 10_000) throw new Error('--rows must be at least 10000 (the batches need an update pool)');
   if (!Number.isFinite(a.settleMs) || a.settleMs < 0) throw new Error('--settle-ms must be a number of milliseconds, 0 or more');
+  if (a.cli === 'only' && a.exportStep === 'only') throw new Error('--cli-only and --export-only exclude each other');
   if (a.scale !== undefined && (a.scale.length === 0 || a.scale.some((n) => !Number.isFinite(n) || n < 10_000))) throw new Error('--scale needs sizes of at least 10000 rows each');
   return a;
 }
@@ -162,18 +173,20 @@ async function main(): Promise<number> {
 
   const env = await environment(args);
   if (args.json) process.stdout.write(JSON.stringify(env) + '\n');
-  log(`tidemark bench: ${args.cli === 'only' ? 'cli only' : args.scale ? `scale ${args.scale.map(fmtCount).join(', ')}` : `${fmtCount(args.rows)} rows`}, ${args.repeat} repeat(s), dir ${dir}`);
+  log(`tidemark bench: ${args.cli === 'only' ? 'cli only' : args.exportStep === 'only' ? `export only, ${fmtCount(args.rows)} rows` : args.scale ? `scale ${args.scale.map(fmtCount).join(', ')}` : `${fmtCount(args.rows)} rows`}, ${args.repeat} repeat(s), dir ${dir}`);
   log(`  node ${env.node}, ${env.nproc} cores (${env.cpu}), ${env.mem_gib} GiB, duckdb ${env.duckdb}, load average ${env.load_1m}`);
   if (Number(env.load_1m) > 0.5) log('  note: the machine is busy (load average > 0.5); timings will be noisy, use --repeat 3 or more');
 
-  const sizes = args.cli === 'only' ? [] : args.scale ?? [args.rows];
+  const sizes = args.cli === 'only' || args.exportStep === 'only' ? [] : args.scale ?? [args.rows];
   const scaleMode = args.scale !== undefined;
   const isolate = runsIsolated(args);
   if (sizes.length) log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: every peer runs in this process; RSS figures are whole-process');
   const crashes: string[] = [];
   let cliOk = true;
+  let exportOk = true;
   try {
     if (runsCli(args)) cliOk = await runCli({ dir, repeat: args.repeat, keep: args.keep, record, log });
+    if (runsExport(args)) exportOk = await runExport({ dir, rows: args.rows, seed: args.seed, repeat: args.repeat, keep: args.keep, record, log });
     // Every size's data first, so that a scale run can take its sizes in turn within each repeat:
     // the machine's speed drifts over minutes, and sizes timed minutes apart would compare the drift.
     const sets: Array<{ n: number; data: DataSet; spec: RunSpec; shape: { days: number; batch_rows: number } }> = [];
@@ -243,8 +256,8 @@ async function main(): Promise<number> {
     log(`\nbench failed: ${crashes.length} child process(es) did not finish:\n  - ${crashes.join('\n  - ')}`);
     return 2;
   }
-  const peersOk = args.cli === 'only' || args.peers.every((p) => correctness(records, p).ok);
-  return peersOk && cliOk ? 0 : 1;
+  const peersOk = sizes.length === 0 || args.peers.every((p) => correctness(records, p).ok);
+  return peersOk && cliOk && exportOk ? 0 : 1;
 }
 
 /** `--summarize a.jsonl b.jsonl ...`: the readable summary of saved --json runs, each run counted as a repeat. */
@@ -265,11 +278,12 @@ function summarizeFiles(files: string[]): number {
   }
   const peers = PEER_NAMES.filter((p) => records.some((r) => r.peer === p));
   printSummary(records, records.some((r) => r.scale_rows !== undefined), runs, rows, peers);
-  return peers.every((p) => correctness(records, p).ok) && records.every((r) => r.peer !== CLI || r.ok !== false) ? 0 : 1;
+  return peers.every((p) => correctness(records, p).ok) && records.every((r) => (r.peer !== CLI && r.peer !== EXPORT) || r.ok !== false) ? 0 : 1;
 }
 
 function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number, rows: number, peers: ReadonlyArray<string>): void {
   if (records.some((r) => r.peer === CLI)) process.stdout.write(`\n## cli: the tidemark binary, start to exit, beside its floors\n\n${cliTable(records, repeats)}\n`);
+  if (records.some((r) => r.peer === EXPORT)) process.stdout.write(`\n## export: the standard table through \`tidemark read --format …\`, beside DuckDB's own COPY\n\n${exportTable(records, repeats)}\n`);
   if (records.some((r) => PEER_NAMES.includes(r.peer))) printPeerSummary(records, scaleMode, repeats, rows, peers);
   const loads = records.filter((r) => typeof r.load_1m === 'number').map((r) => r.load_1m as number);
   if (loads.length) {
@@ -315,9 +329,14 @@ function printPeerSummary(records: StepRecord[], scaleMode: boolean, repeats: nu
   }
 }
 
-/** Whether the cli step runs: by default in the standard run, not with --scale. */
+/** Whether the cli step runs: by default in the standard run, not with --scale or --export-only. */
 function runsCli(args: Args): boolean {
-  return args.cli === 'only' || (args.cli === 'on' && args.scale === undefined);
+  return args.cli === 'only' || (args.cli === 'on' && args.scale === undefined && args.exportStep !== 'only');
+}
+
+/** Whether the export step runs: by default in the standard run, not with --scale or --cli-only. */
+function runsExport(args: Args): boolean {
+  return args.exportStep === 'only' || (args.exportStep === 'on' && args.scale === undefined && args.cli !== 'only');
 }
 
 /** Whether each peer runs in child processes of its own: --isolate, by default only with --scale. */

@@ -61,7 +61,9 @@ export type {
 } from './pipeline/definition.ts';
 export type { RunResult, RunOptions, RunResultStatus } from './pipeline/run-pipeline.ts';
 export type { Window } from './pipeline/window.ts';
-export type { CheckResult } from './pipeline/checks.ts';
+export type { CheckResult, CheckSample } from './pipeline/checks.ts';
+export type { RunStep } from './pipeline/run-steps.ts';
 export type { DailyRunOptions, DailyRunResult, PlannedRun } from './pipeline/daily-run.ts';
+export type { RunResultsDocument, RunResultsEntry } from './cli/run-results.ts';
 export type { PipelineStatus } from './pipeline/status.ts';
 export type { Metastore, PipelineRun, RegisteredTable, RunStatus, TableRegistration, RunOutcome, RunQuery } from './metastore/metastore.ts';

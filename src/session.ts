@@ -62,12 +62,17 @@ export class TidemarkSession {
     const pipelines = catalog.pipelines;
     for (const p of options.definitions ?? []) pipelines.set(p.name, p);
     const clock = options.clock ?? systemClock;
-    // With a logger, the engine's warnings and the metastore's notices go to it; without, to stderr.
-    const warn = options.logger === undefined ? undefined : (message: string): void => options.logger!.warn(message);
+    // With a logger, the engine's warnings, the metastore's notices and its driver's messages go to
+    // it; without, to stderr.
+    const logger = options.logger;
+    const warn = logger === undefined ? undefined : (message: string): void => logger.warn(message);
     const engine = await Tidemark.open({ clock, store, ...(warn === undefined ? {} : { onWarning: warn }) });
     let metastore: Metastore;
     try {
-      metastore = await openMetastore(config, { create: options.readOnly !== true, ...(warn === undefined ? {} : { onNotice: warn }) });
+      metastore = await openMetastore(config, {
+        create: options.readOnly !== true,
+        ...(logger === undefined ? {} : { onNotice: warn, onDriverLog: (level: 'debug' | 'warn' | 'error', message: string) => logger[level](message) }),
+      });
     } catch (error) {
       engine.close();
       throw error;

@@ -5,15 +5,20 @@
  * (DuckDB), the metastore (knex, PGlite) and the pipelines are imported when an action needs them.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from './commander.ts';
+import { Command, CommanderError, Option } from './commander.ts';
 import { type ConfigFlags, resolveConfig } from '../config/config.ts';
 import type { CatalogProblem } from '../definitions/load-catalog.ts';
 import type { Tidemark } from '../engine/tidemark.ts';
 import type { Metastore } from '../metastore/metastore.ts';
 import type { TidemarkSession } from '../session.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFlags, type LogOptions, resolveLogOptions } from '../logging/log-options.ts';
+import type { Logger } from '../logging/logger.ts';
+import { consoleToStderr } from '../logging/console-to-stderr.ts';
+import { type Progress, noProgress, progressWanted, startProgress } from './progress.ts';
 import { registerDailyRun } from './commands/daily-run.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerInit } from './commands/init.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTables } from './commands/tables.ts';
 import { registerTableServices } from './commands/table-services.ts';
@@ -22,11 +27,19 @@ import { registerRead } from './commands/read.ts';
 import { registerSql } from './commands/sql.ts';
 import { registerWrite } from './commands/write.ts';
 import { EXIT_OK, EXIT_USAGE, exitCodeOf, formatError } from './exit-codes.ts';
+import { fdWriter } from './stream-stdout.ts';
 
 /** Where the CLI writes; text is written as given (renderers end lines themselves). */
 export interface CliIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
+  /**
+   * Streamed output (`read`, `sql`): writes to stdout and resolves once written, so a large result
+   * waits for its reader instead of piling up in memory; resolves to false once the reader has gone
+   * (a closed pipe), after which the command stops quietly. Optional: without it, streamed output
+   * goes to `stdout` as text.
+   */
+  readonly write?: (chunk: string | Uint8Array) => Promise<boolean>;
 }
 
 /** What a command needs of the catalog (read-only commands use `withMetastore` or `withEngine`, which create nothing). */
@@ -46,7 +59,7 @@ export interface CliContext {
   withEngine<T>(fn: (tm: Tidemark) => Promise<T>): Promise<T>;
   /** The metastore alone (no engine, no catalog). */
   withMetastore<T>(fn: (metastore: Metastore) => Promise<T>, needs?: { readonly readOnly?: boolean }): Promise<T>;
-  /** Engine, metastore and catalog, with a logger (pino; pretty on a terminal). */
+  /** Engine, metastore and catalog, with the command's logger. */
   withSession<T>(fn: (session: TidemarkSession) => Promise<T>, needs?: SessionNeeds): Promise<T>;
   /** A table path, or a registered name (`sales.orders`) looked up in the metastore (never created). */
   tablePath(nameOrPath: string): Promise<string>;
@@ -54,11 +67,19 @@ export interface CliContext {
   warnCatalogProblem(problem: CatalogProblem): void;
   /** Sets the exit code for a command that completes but reports failure (a failed run, a stale pipeline). */
   setExitCode(code: number): void;
+  /** The command's logger (stderr; level and format from `--log-level`, `--quiet`, `--log-format`). */
+  logger(): Logger;
+  /**
+   * A progress line on the terminal (see `./progress.ts`); a no-op when stderr is not a terminal,
+   * with `--quiet` or a stricter level, with JSON logs, or when output is captured (a custom `CliIo`).
+   */
+  startProgress(label: string): Progress;
 }
 
 export const processIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
+  write: fdWriter(1),
 };
 
 /** The package's version, from the nearest `package.json` above this module (in the sources or in `dist/`). */
@@ -80,12 +101,18 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
     const o = program.opts<{ metastore?: string; warehouse?: string; catalog?: string }>();
     return { ...(o.metastore ? { metastore: o.metastore } : {}), ...(o.warehouse ? { warehouse: o.warehouse } : {}), ...(o.catalog ? { catalog: o.catalog } : {}) };
   };
+  // Set before each action (a `preAction` hook): loading pino is left to commands that run.
+  let logging: { readonly options: LogOptions; readonly logger: Logger } | undefined;
+  const logger = (): Logger => {
+    if (logging === undefined) throw new Error('the logger is set up before a command runs; it was asked for before');
+    return logging.logger;
+  };
   const ctx: CliContext = {
     io,
     flags,
     async withEngine(fn) {
       const { Tidemark } = await import('../engine/tidemark.ts');
-      const tm = await Tidemark.open();
+      const tm = await Tidemark.open({ onWarning: (message) => logger().warn(message) });
       try {
         return await fn(tm);
       } finally {
@@ -94,7 +121,11 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
     },
     async withMetastore(fn, needs = {}) {
       const { openMetastore } = await import('../metastore/open-metastore.ts');
-      const metastore = await openMetastore(resolveConfig(flags()), { create: needs.readOnly !== true });
+      const metastore = await openMetastore(resolveConfig(flags()), {
+        create: needs.readOnly !== true,
+        onNotice: (message) => logger().warn(message),
+        onDriverLog: (level, message) => logger()[level](message),
+      });
       try {
         return await fn(metastore);
       } finally {
@@ -102,10 +133,10 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
       }
     },
     async withSession(fn, needs = {}) {
-      const [{ TidemarkSession }, { createLogger }] = await Promise.all([import('../session.ts'), import('../logging/logger.ts')]);
+      const { TidemarkSession } = await import('../session.ts');
       const session = await TidemarkSession.open({
         ...flags(),
-        logger: createLogger(),
+        logger: logger(),
         catalogMode: needs.catalog ?? 'lenient',
         onCatalogProblem: (p) => ctx.warnCatalogProblem(p),
       });
@@ -120,10 +151,15 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
       return resolveTablePath(resolveConfig(flags()), nameOrPath);
     },
     warnCatalogProblem(problem) {
-      io.stderr(`tidemark: warning: skipped a catalog module: ${problem.error.message}\n`);
+      logger().warn(`skipped a catalog module: ${problem.error.message}`);
     },
     setExitCode(code) {
       exit.code = code;
+    },
+    logger,
+    startProgress(label) {
+      // Only on the real streams: output captured through a custom CliIo is not a terminal's.
+      return io === processIo && logging !== undefined && progressWanted(logging.options) ? startProgress(label) : noProgress;
     },
   };
   const program: Command = new Command('tidemark')
@@ -132,6 +168,15 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
     .option('--metastore <url>', 'PostgreSQL URL of the metastore (env TIDEMARK_METASTORE_URL; default: embedded PGlite under the warehouse)')
     .option('--warehouse <dir>', 'data root for tables created by pipelines (env TIDEMARK_WAREHOUSE; default ./warehouse)')
     .option('--catalog <dir>', 'directory of pipeline definitions (env TIDEMARK_CATALOG; default ./catalog)')
+    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS).env('TIDEMARK_LOG_LEVEL'))
+    .option('-q, --quiet', 'log only warnings and errors, and show no progress')
+    .addOption(new Option('--log-format <format>', 'format of the log lines on stderr (default: pretty on a terminal, else json)').choices(LOG_FORMATS).env('TIDEMARK_LOG_FORMAT'))
+    .hook('preAction', async () => {
+      const { createLogger } = await import('../logging/logger.ts');
+      // Output captured through a custom CliIo is not a terminal's, whatever process.stderr is.
+      const options = resolveLogOptions(program.opts<LogFlags>(), process.env, io === processIo && process.stderr.isTTY === true);
+      logging = { options, logger: createLogger({ ...options, write: io.stderr }) };
+    })
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
@@ -148,6 +193,7 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
   registerTables(program, ctx);
   registerDailyRun(program, ctx);
   registerStatus(program, ctx);
+  registerRuns(program, ctx);
   registerTableServices(program, ctx);
   return program;
 }
@@ -156,6 +202,8 @@ export function buildProgram(io: CliIo = processIo, exit: { code: number } = { c
 export async function main(argv: ReadonlyArray<string>, io: CliIo = processIo): Promise<number> {
   const exit = { code: EXIT_OK };
   const program = buildProgram(io, exit);
+  // On the real streams, stdout is the command's data alone: drivers' console output goes to stderr.
+  const restoreConsole = io === processIo ? consoleToStderr() : () => undefined;
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit.code;
@@ -164,5 +212,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = processIo): 
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     io.stderr(formatError(error));
     return exitCodeOf(error);
+  } finally {
+    restoreConsole();
   }
 }

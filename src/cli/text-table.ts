@@ -7,9 +7,9 @@
 /** Cells longer than this are cut with `…`. */
 export const MAX_CELL_WIDTH = 60;
 
-/** Header, rule, one line per row (numeric columns right-aligned), then the row count. */
-export function layoutTable(columns: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>, numeric: ReadonlyArray<boolean>): string {
-  const footer = `(${cells.length} row${cells.length === 1 ? '' : 's'})\n`;
+/** Header, rule, one line per row (numeric columns right-aligned), then the row count (or `footer`, a line of its own). */
+export function layoutTable(columns: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>, numeric: ReadonlyArray<boolean>, footerText?: string): string {
+  const footer = `${footerText ?? `(${cells.length} row${cells.length === 1 ? '' : 's'})`}\n`;
   if (columns.length === 0) return footer;
   const header = columns.map(fitCell);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));

@@ -77,6 +77,9 @@ export function resolveSchema(config: TableConfig, table: Schema | undefined, in
     // Floats into an integer column that a float type would round (BIGINT → DOUBLE, INTEGER → FLOAT):
     // the column is not widened; `conformBatch` accepts only whole values that fit, else refuses.
     if (isLossyPromotion(field.type, other.type)) return field;
+    // Floats into a DECIMAL column (a CSV's `2.5` after `1.25` was kept exact as DECIMAL): cast, and
+    // `conformBatch` refuses any value the column's scale would round.
+    if ((other.type.kind === 'float32' || other.type.kind === 'float64') && field.type.kind === 'decimal') return field;
     throw new SchemaConflictError(
       `column "${field.name}" of input ${ctx.input} is ${formatColumnType(other.type)} but table ${ctx.table} stores ${formatColumnType(field.type)}, and one does not widen to the other`,
       { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}), value: field.name },
@@ -274,7 +277,8 @@ const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGE
 /**
  * Refuses casts that would change a value silently: an integer into a float column that it does not
  * fit exactly (9007199254740993 → DOUBLE), a float into an integer column that is not a whole value
- * of it (such a column is never widened to a float type that would round it), and a timestamp with sub-microsecond digits (nanosecond
+ * of it (such a column is never widened to a float type that would round it), a float into a
+ * DECIMAL column that its scale would round, and a timestamp with sub-microsecond digits (nanosecond
  * Parquet, or text such as `…:00.123456789`), which Hudi's microseconds would truncate. Names the
  * column, the value, its input row, the table and the input.
  */
@@ -292,6 +296,10 @@ async function checkExactCasts(duck: DuckSession, staged: StagedInput, schema: S
       const to = duckdbTypeSql(f.type);
       bad = `(TRY_CAST(${col} AS ${to}) IS NULL OR CAST(TRY_CAST(${col} AS ${to}) AS ${from}) <> ${col})`;
       why = `is ${from}, but column "${f.name}" of table ${ctx.table} is ${to}: widening it to ${from} would round stored values (integers beyond 2^${f.type.kind === 'int32' ? 24 : 53}), so it is refused, and a ${from} value is accepted only when it is a whole ${to}; cast the input column, or write a new table`;
+    } else if ((from === 'FLOAT' || from === 'DOUBLE') && f.type.kind === 'decimal') {
+      const to = duckdbTypeSql(f.type);
+      bad = `(TRY_CAST(${col} AS ${to}) IS NULL OR CAST(TRY_CAST(${col} AS ${to}) AS ${from}) <> ${col})`;
+      why = `is ${from}, but column "${f.name}" of table ${ctx.table} is ${to}, which would round it; a ${from} value is accepted only when ${to} holds it exactly`;
     } else if (f.type.kind === 'timestamp' && from === 'TIMESTAMP_NS') {
       bad = `epoch_ns(${col}) % 1000 <> 0`;
     } else if (f.type.kind === 'timestamp' && from === 'VARCHAR') {

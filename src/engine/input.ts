@@ -21,7 +21,7 @@ import type { InputFormat } from './operations.ts';
 export type WriteInput =
   | { readonly file: string; readonly format?: InputFormat }
   | { readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>> }
-  | { readonly query: string };
+  | { readonly query: string; /** How messages name the query's rows (default "the input query"). */ readonly label?: string };
 
 /** Guesses a file's format from its extension. */
 export function formatOf(file: string): InputFormat | undefined {
@@ -35,7 +35,7 @@ export function formatOf(file: string): InputFormat | undefined {
 /** A short description of an input for messages: the file path, "rows" or "query". */
 export function describeInput(input: WriteInput): string {
   if ('file' in input) return input.file;
-  return 'rows' in input ? `${input.rows.length} rows given in code` : 'the input query';
+  return 'rows' in input ? `${input.rows.length} rows given in code` : (input.label ?? 'the input query');
 }
 
 /** read_csv's options for a file: the dialect is pinned (left to sniff, DuckDB reads a broken file as one text column instead of failing). */
@@ -54,6 +54,20 @@ export function readFilesSql(files: ReadonlyArray<string>, format: InputFormat, 
   if (format === 'parquet') return `read_parquet(${f}, hive_partitioning = false${union})`;
   if (format === 'csv') return `read_csv(${f}, ${csvOptions(files[0] ?? '')}${union}${csvTypes})`;
   return `read_json(${f}, format = 'auto'${union})`;
+}
+
+/**
+ * The columns of CSV `files` to read as VARCHAR and type by `input-types.ts`'s rules (no text read
+ * as BOOLEAN, no long decimal as DOUBLE), sniffing every file (a union by name sniffs each too).
+ * A file the sniffer cannot read is left to the read itself, which reports it with its line.
+ */
+export async function csvColumnsOfFiles(duck: DuckSession, files: ReadonlyArray<string>): Promise<Map<string, string>> {
+  const all = new Map<string, string>();
+  for (const file of files) {
+    const columns = await csvColumnsToSettle(duck, file, csvOptions(file)).catch(() => new Map<string, string>());
+    for (const [name, type] of columns) if (!all.has(name)) all.set(name, type);
+  }
+  return all;
 }
 
 /** Values JSON cannot carry become strings DuckDB can cast back (bigint beyond 2^53, dates). */
@@ -191,7 +205,7 @@ export async function stageInput(
     return result;
   }
   if ('query' in input) {
-    return from(`(${input.query})`, 'the input query');
+    return from(`(${input.query})`, describeInput(input));
   }
   if (input.rows.length === 0) return undefined;
   const { text, nonFinite } = rowsAsJsonLines(input.rows, table);

@@ -57,6 +57,21 @@ export interface WriteOptions {
    * window writes nothing (Hudi itself rewrites such ties; pipelines set this).
    */
   readonly dropUnchanged?: boolean;
+  /**
+   * Told how far the write has got, for a progress display; it changes nothing of the write. An
+   * exception it throws becomes one of the result's warnings.
+   */
+  readonly onProgress?: (progress: WriteProgress) => void;
+}
+
+/**
+ * A step of a write: `planning` once the batch is read and checked (`rows` in it), `writing` while
+ * the commit's `files` are written, `committing` once they are.
+ */
+export interface WriteProgress {
+  readonly stage: 'planning' | 'writing' | 'committing';
+  readonly rows: number;
+  readonly files: number;
 }
 
 /** What a write did. `instant` is undefined when there was nothing to commit. */
@@ -256,6 +271,14 @@ async function stageAndCommit(
     requireOrdering: !keysOnly,
     ctx: ctxInfo,
   });
+  const progress = (stage: WriteProgress['stage'], files: number): void => {
+    try {
+      options.onProgress?.({ stage, rows: profile.rows, files });
+    } catch (error) {
+      warnings.add(`the progress callback of the ${options.operation} of ${table} failed`, error);
+    }
+  };
+  progress('planning', 0);
   // Before anything is created: every new partition must be a directory inside the table.
   assertPartitionPaths(basePath, config, profile.partitions.map((p) => p.partitionPath), ctxInfo);
   const plan = await planWrite({
@@ -291,11 +314,13 @@ async function stageAndCommit(
   const pending = new PendingCommit(store, basePath, instant, options.operation === 'insert_overwrite_table' ? 'replacecommit' : 'commit');
   const extraMetadata = { ...(options.extraMetadata ?? {}), schema: avroSchemaJson(config.name, resolved.schema) };
   const operationType = OPERATION_TYPES[options.operation];
+  progress('writing', plan.groups.length);
   await pending.request();
   let written: WrittenFile[];
   try {
     await pending.inflight(planMetadata(plan, extraMetadata, operationType));
     written = await writeFiles(ctx, pending, plan, resolved.schema, writableCodec(config), table, scratch);
+    progress('committing', written.length);
     // Throws only if the commit was not published; nothing after it can fail the write.
     await pending.complete(commitMetadata(written, extraMetadata, operationType, plan.replaced), warnings);
   } catch (error) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { InvalidArgumentError, MetastoreError, TidemarkError, messageOf } from '../errors.ts';
-import type { Metastore, PipelineRun, RegisteredTable, RunOutcome, RunQuery, RunStatus, TableRegistration } from './metastore.ts';
+import { type Metastore, type PipelineRun, type RegisteredTable, RUN_STATUSES, type RunOutcome, type RunQuery, type RunStatus, type TableRegistration } from './metastore.ts';
 
 /**
  * The project's migrations, found from this file so `migrate()` works from any working directory:
@@ -250,14 +250,23 @@ export class KnexMetastore implements Metastore {
     });
   }
 
-  /** Runs matching `query`, oldest start first. */
+  /** Runs matching `query`, by start time then `run_seq` (the insertion order), oldest first unless `newestFirst`. */
   async runs(query: RunQuery = {}): Promise<PipelineRun[]> {
+    if (query.limit !== undefined && !(Number.isSafeInteger(query.limit) && query.limit > 0)) {
+      throw new InvalidArgumentError(`a run listing's limit must be a positive integer (got ${query.limit})`, { value: query.limit });
+    }
+    if (query.status !== undefined && !RUN_STATUSES.includes(query.status)) {
+      throw new InvalidArgumentError(`unknown run status "${String(query.status)}" (known: ${RUN_STATUSES.join(', ')})`, { value: query.status });
+    }
     return this.wrap('could not list pipeline runs', async () => {
       const q = this.knex('pipeline_log');
       if (query.pipelineName !== undefined) q.where('pipeline_name', query.pipelineName);
       if (query.since !== undefined) q.where('started_at', '>=', query.since);
       if (query.status !== undefined) q.where('status', query.status);
-      const rows: Row[] = await q.orderBy(['started_at', 'run_seq']);
+      const order = query.newestFirst === true ? 'desc' : 'asc';
+      q.orderBy([{ column: 'started_at', order }, { column: 'run_seq', order }]);
+      if (query.limit !== undefined) q.limit(query.limit);
+      const rows: Row[] = await q;
       return rows.map(toRun);
     });
   }

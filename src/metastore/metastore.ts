@@ -76,6 +76,10 @@ export interface RunQuery {
   /** Runs started at or after this time. */
   readonly since?: Date;
   readonly status?: RunStatus;
+  /** Latest start first (default: oldest first); with `limit`, the latest N runs rather than the first N. */
+  readonly newestFirst?: boolean;
+  /** At most this many runs (a positive integer), taken in the listing's order: the log keeps growing, and a listing asks for a page of it. */
+  readonly limit?: number;
 }
 
 /** The metastore operations Tidemark needs. */
@@ -98,6 +102,7 @@ export interface Metastore {
   finishRun(runId: string, outcome: RunOutcome): Promise<void>;
   /** The latest SUCCESS run of a pipeline, by window end. */
   lastSuccess(pipelineName: string): Promise<PipelineRun | undefined>;
+  /** Runs matching `query`, by start time (ties: the order they were started), oldest first unless `newestFirst`. */
   runs(query?: RunQuery): Promise<PipelineRun[]>;
   /** Deletes every run of the named pipelines (their whole history, watermarks included); resolves to the rows deleted. */
   deleteRuns(pipelineNames: ReadonlyArray<string>): Promise<number>;

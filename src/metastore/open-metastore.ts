@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { type ResolvedConfig, redact } from '../config/config.ts';
@@ -16,14 +17,41 @@ import type { Metastore } from './metastore.ts';
 /** Connections a server metastore pools: one may be held by `withLock`, and a CLI run needs few. */
 export const SERVER_POOL_MAX = 4;
 
-/** The knex config of the configured store (without migrations; the knexfile adds its own). */
-export function knexConfig(config: ResolvedConfig): Knex.Config {
+/** Where the driver's own messages go (knex's warnings, errors, deprecations, debug output); already redacted. */
+export type DriverLog = (level: 'debug' | 'warn' | 'error', message: string) => void;
+
+/**
+ * The default {@link DriverLog}: warnings and errors as lines on stderr, debug output dropped.
+ * Without a `log` config knex prints all of them with `console.log`, on stdout, where they would
+ * corrupt a command's data (`status --json`).
+ */
+export function stderrDriverLog(level: 'debug' | 'warn' | 'error', message: string): void {
+  if (level !== 'debug') process.stderr.write(`tidemark: ${level === 'warn' ? 'warning' : 'error'}: metastore driver: ${message}\n`);
+}
+
+/**
+ * knex's `log` config, sending every message to `sink`, redacted (a driver's message may quote the
+ * connection URL). knex warns "Acquire connection error" with the stack of every failed connection
+ * and then rejects the query with that same error, which the caller reports: the warning is detail
+ * (`debug`), so a bad URL gives one error, not a stack trace before it.
+ */
+function knexLog(sink: DriverLog): Knex.Logger {
+  const to = (level: 'debug' | 'warn' | 'error') => (message: unknown): void => {
+    const text = redact(typeof message === 'string' ? message : inspect(message, { depth: 4, breakLength: Infinity }));
+    sink(level === 'warn' && text.startsWith('Acquire connection error:') ? 'debug' : level, text);
+  };
+  // knex calls `deprecate` with the one message it composed, whatever its type declaration says.
+  return { debug: to('debug'), warn: to('warn'), error: to('error'), deprecate: to('warn') as unknown as Knex.Logger['deprecate'], enableColors: false };
+}
+
+/** The knex config of the configured store (without migrations; the knexfile adds its own); driver messages go to `log`. */
+export function knexConfig(config: ResolvedConfig, log: DriverLog = stderrDriverLog): Knex.Config {
   if (config.metastoreUrl !== undefined) {
     // The URL may carry `?options=-c search_path=...` to keep the metastore in its own schema.
-    return { client: 'pg', connection: config.metastoreUrl, pool: { min: 0, max: SERVER_POOL_MAX } };
+    return { client: 'pg', connection: config.metastoreUrl, pool: { min: 0, max: SERVER_POOL_MAX }, log: knexLog(log) };
   }
   // knex-pglite pins its own pool at one connection (PGlite has one session).
-  return { client: ClientPgLite, connection: { filename: config.embeddedMetastoreDir } };
+  return { client: ClientPgLite, connection: { filename: config.embeddedMetastoreDir }, log: knexLog(log) };
 }
 
 /** The lock file guarding an embedded store's directory. */
@@ -44,6 +72,8 @@ export interface OpenMetastoreOptions {
    * warning (`process.emitWarning`).
    */
   readonly onNotice?: (message: string) => void;
+  /** Where the driver's own messages go (default {@link stderrDriverLog}). */
+  readonly onDriverLog?: DriverLog;
 }
 
 /** Opens the configured metastore and brings its schema up to date; the caller must `close()` it. */
@@ -75,7 +105,7 @@ export async function openMetastore(config: ResolvedConfig, options: OpenMetasto
   }
   let metastore: KnexMetastore;
   try {
-    metastore = new KnexMetastore(knex(knexConfig(config)), { onClose: release });
+    metastore = new KnexMetastore(knex(knexConfig(config, options.onDriverLog)), { onClose: release });
   } catch (error) {
     release();
     throw new MetastoreError(`could not open the metastore at ${where}: ${messageOf(error)}`, { cause: error });

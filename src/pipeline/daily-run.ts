@@ -7,6 +7,7 @@ import { InvalidArgumentError, messageOf } from '../errors.ts';
 import { findScanCalls } from '../engine/scan-rewrite.ts';
 import type { PipelineContext } from './context.ts';
 import type { PipelineDefinition } from './definition.ts';
+import { interruptReason } from './interrupt.ts';
 import { type RunResult, plannedWindow, runPipeline, skipped } from './run-pipeline.ts';
 import { type Window, backfillWindows, isDue } from './window.ts';
 
@@ -22,6 +23,11 @@ export interface DailyRunOptions {
   readonly from?: string;
   readonly to?: string;
   readonly fullRefresh?: boolean;
+  /**
+   * Stops the daily run: the running pipeline stops at its next safe point and is logged FAILED
+   * (its window unchanged); the pipelines not started yet are reported SKIPPED. See `RunOptions.signal`.
+   */
+  readonly signal?: AbortSignal;
   /** Told as each pipeline starts (for progress displays). */
   readonly onProgress?: (event: { readonly pipeline: string; readonly index: number; readonly total: number }) => void;
 }
@@ -35,9 +41,12 @@ export interface PlannedRun {
 
 /** The outcome of a daily run. */
 export interface DailyRunResult {
+  /** No run FAILED and the daily run was not interrupted. */
   readonly ok: boolean;
   readonly results: ReadonlyArray<RunResult>;
   readonly planned: ReadonlyArray<PlannedRun>;
+  /** Set when `signal` fired before the daily run ended: what stopped it (`interrupted by SIGINT`). */
+  readonly interrupted?: string;
 }
 
 /** Tables a pipeline reads: its table source and the tables its transform scans. */
@@ -106,7 +115,12 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
   // daily-run holds the upstream's lock (and so runs the downstream after it, in order).
   const blocked = new Map<string, string>();
   const results: RunResult[] = [];
+  const signal = options.signal;
   for (const [index, def] of selected.entries()) {
+    if (signal?.aborted) {
+      results.push(skipped(def, `not started: ${interruptReason(signal)}`));
+      continue;
+    }
     options.onProgress?.({ pipeline: def.name, index: index + 1, total: selected.length });
     const upstreamBlock = (upstream.get(def.name) ?? []).map((u) => blocked.get(u)).find((why) => why !== undefined);
     if (upstreamBlock !== undefined) {
@@ -115,7 +129,7 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
       continue;
     }
     for (const window of windows ?? [undefined]) {
-      const r = await runPipeline(ctx, def, { ...(window === undefined ? {} : { window }), fullRefresh: options.fullRefresh ?? false });
+      const r = await runPipeline(ctx, def, { ...(window === undefined ? {} : { window }), fullRefresh: options.fullRefresh ?? false, ...(signal === undefined ? {} : { signal }) });
       results.push(r);
       if (r.status === 'FAILED') {
         blocked.set(def.name, `upstream pipeline ${def.name} failed`);
@@ -128,5 +142,6 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
     }
   }
   // A run skipped because another daily-run holds its lock is not a failure; one skipped because its upstream failed follows a FAILED.
-  return { ok: !results.some((r) => r.status === 'FAILED'), results, planned: [] };
+  const interrupted = signal?.aborted ? interruptReason(signal) : undefined;
+  return { ok: !results.some((r) => r.status === 'FAILED') && interrupted === undefined, results, planned: [], ...(interrupted === undefined ? {} : { interrupted }) };
 }

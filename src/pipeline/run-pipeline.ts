@@ -13,10 +13,13 @@ import { redact } from '../util/redact.ts';
 import type { PipelineRun } from '../metastore/metastore.ts';
 import { rewriteScans } from '../engine/scan-rewrite.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
-import { type CheckResult, runChecks } from './checks.ts';
+import { type CheckResult, checksFailedMessage, runChecks } from './checks.ts';
 import { type PipelineContext, pathOfNameOrPath, registerTableState, sourceOf, tableLocation } from './context.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
+import { checkpoint, interruptReason } from './interrupt.ts';
 import { reconcileRuns } from './reconcile.ts';
+import { type RunStep, failedIn, quoteUserSql, stepOf, withStep } from './run-steps.ts';
+import { traceToSource } from './sources/trace.ts';
 import { type Window, nextWindow } from './window.ts';
 
 /** How a run ended. `SKIPPED`: not run (its lock was held, or an upstream failed). */
@@ -39,7 +42,13 @@ export interface RunResult {
   readonly instant: string | undefined;
   readonly durationSeconds: number;
   readonly checks: ReadonlyArray<CheckResult>;
+  /** A FAILED run's error, starting with its step (`[transform] …`): the text `pipeline_log.error_message` holds. */
   readonly error: string | undefined;
+  /** The step a FAILED run failed in (extract, transform, check, write or log). */
+  readonly step?: RunStep;
+  /** When the run started and ended by the session's clock, as logged (absent when it did not run). */
+  readonly startedAt?: Date;
+  readonly endedAt?: Date;
 }
 
 /** Options of one run. */
@@ -52,6 +61,13 @@ export interface RunOptions {
   readonly beforeCommit?: () => Promise<void> | void;
   /** Called after the table commit, before the log records SUCCESS. */
   readonly afterCommit?: (instant: string) => Promise<void> | void;
+  /**
+   * Stops the run at its next safe point (before extract, transform, checks or the write; never
+   * inside the commit): it is logged FAILED, its window unchanged. Abort with the signal's name
+   * (`controller.abort('SIGTERM')`) for the log to say `interrupted by SIGTERM`. Already aborted:
+   * the run is not started (SKIPPED).
+   */
+  readonly signal?: AbortSignal;
 }
 
 const EMPTY = { recordsRead: 0, recordsProcessed: 0, inserted: 0, updated: 0, deleted: 0, skippedAsOlder: 0, rejected: 0 };
@@ -75,6 +91,7 @@ export async function plannedWindow(ctx: PipelineContext, def: PipelineDefinitio
 
 /** Runs one pipeline under its lock. Never throws for a failed run. */
 export async function runPipeline(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions = {}): Promise<RunResult> {
+  if (options.signal?.aborted) return skipped(def, `not started: ${interruptReason(options.signal)}`);
   const locked = await ctx.metastore.withLock(`tidemark:pipeline:${def.name}`, async () => {
     await reconcileRuns(ctx, def);
     return runLocked(ctx, def, options);
@@ -104,30 +121,47 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
     currentRunTimestamp: window.end,
     startedAt: started,
   };
-  await ctx.metastore.startRun(base);
-  log.info({ window: { start: window.start?.toISOString() ?? null, end: window.end.toISOString() } }, 'run started');
   // Logged and stored: a driver's message may quote a connection URL, so passwords are redacted.
-  const failed = (error: string): Executed => ({ ...EMPTY, instant: undefined, checks: [], error: redact(error) });
-  const result = windowError !== undefined ? failed(windowError) : await execute(ctx, def, options, runId, window).catch((error: unknown) => failed(messageOf(error)));
+  const failed = (step: RunStep, error: string): Executed => ({ ...EMPTY, instant: undefined, checks: [], step, error: redact(withStep(step, error)) });
+  try {
+    await ctx.metastore.startRun(base);
+  } catch (error) {
+    // Nothing ran: the log, which should say so, is what failed; the result says it instead.
+    const unlogged = failed('log', `cannot record the run's start in pipeline_log, so it did not run: ${messageOf(error)}`);
+    log.error({ error: unlogged.error }, 'run failed');
+    return { pipeline: def.name, runId, status: 'FAILED', target: def.target.table, window, durationSeconds: (performance.now() - t0) / 1000, ...unlogged, startedAt: started };
+  }
+  log.info({ window: { start: window.start?.toISOString() ?? null, end: window.end.toISOString() } }, 'run started');
+  // The window comes from the source (its end) and the watermark: a failure there is the extract's.
+  let result = windowError !== undefined ? failed('extract', windowError) : await execute(ctx, def, options, runId, window).catch((error: unknown) => failed(stepOf(error) ?? 'extract', messageOf(error)));
   const durationSeconds = (performance.now() - t0) / 1000;
-  const status = result.error === undefined ? 'SUCCESS' : 'FAILED';
-  await ctx.metastore.finishRun(runId, {
-    status,
-    recordsProcessed: result.recordsProcessed,
-    recordsRead: result.recordsRead,
-    recordsInserted: result.inserted,
-    recordsUpdated: result.updated,
-    recordsDeleted: result.deleted,
-    recordsSkippedOlder: result.skippedAsOlder,
-    recordsRejected: result.rejected,
-    commitInstant: result.instant ?? null,
-    endedAt: ctx.clock.now().toJSDate(),
-    processingTimeSeconds: durationSeconds,
-    errorMessage: result.error ?? null,
-  });
+  let status: RunResultStatus = result.error === undefined ? 'SUCCESS' : 'FAILED';
+  const ended = ctx.clock.now().toJSDate();
+  try {
+    await ctx.metastore.finishRun(runId, {
+      status,
+      recordsProcessed: result.recordsProcessed,
+      recordsRead: result.recordsRead,
+      recordsInserted: result.inserted,
+      recordsUpdated: result.updated,
+      recordsDeleted: result.deleted,
+      recordsSkippedOlder: result.skippedAsOlder,
+      recordsRejected: result.rejected,
+      commitInstant: result.instant ?? null,
+      endedAt: ended,
+      processingTimeSeconds: durationSeconds,
+      errorMessage: result.error ?? null,
+    });
+  } catch (error) {
+    // The row stays RUNNING; the next run of the pipeline settles it from the target's timeline
+    // (SUCCESS if this run committed). What the run did stays in the result, with the log's error.
+    const outcome = result.error ?? `${status}${result.instant === undefined ? '' : `, commit ${result.instant}`}`;
+    result = { ...result, step: 'log', error: redact(withStep('log', `cannot record the run's outcome (${outcome}) in pipeline_log; the next run of ${def.name} settles it: ${messageOf(error)}`)) };
+    status = 'FAILED';
+  }
   if (status === 'SUCCESS') log.info({ records: result.recordsProcessed, instant: result.instant ?? null, seconds: +durationSeconds.toFixed(3) }, 'run succeeded');
   else log.error({ error: result.error }, 'run failed');
-  return { pipeline: def.name, runId, status, target: def.target.table, window, durationSeconds, ...result };
+  return { pipeline: def.name, runId, status, target: def.target.table, window, durationSeconds, ...result, startedAt: started, endedAt: ended };
 }
 
 type Executed = Omit<RunResult, 'pipeline' | 'runId' | 'status' | 'target' | 'window' | 'durationSeconds'>;
@@ -135,33 +169,49 @@ type Executed = Omit<RunResult, 'pipeline' | 'runId' | 'status' | 'target' | 'wi
 async function execute(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions, runId: string, window: Window): Promise<Executed> {
   const duck = ctx.engine.duck;
   const out = 'tm_pipeline_out';
+  const source = sourceOf(ctx, def);
+  let step: RunStep = 'extract';
+  let extracted = false;
   await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
   try {
-    const read = await sourceOf(ctx, def).extract(window, 'source');
+    checkpoint(options.signal, 'the extract');
+    const read = await source.extract(window, 'source');
     if (read === undefined) return { ...EMPTY, instant: undefined, checks: [], error: undefined };
+    extracted = true;
+    step = 'transform';
+    checkpoint(options.signal, 'the transform');
     const transform = def.transform ?? 'SELECT * FROM source';
     const sql = await rewriteScans(transform, async (call) => ctx.engine.readSql(await pathOfNameOrPath(ctx, call.path), call.options));
     try {
       await duck.run(`CREATE TABLE ${out} AS ${sql}`);
     } catch (error) {
-      throw new InvalidArgumentError(`transform of pipeline ${def.name} failed: ${messageOf(error)}`, { value: def.name, cause: error });
+      throw new InvalidArgumentError(`transform of pipeline ${def.name} failed: ${quoteUserSql(messageOf(error), `CREATE TABLE ${out} AS `)}`, { value: def.name, cause: error });
     }
     const { recordKey, precombine } = def.target;
     const order = precombine === undefined ? '' : ` ORDER BY ${sqlIdent(precombine)} DESC`;
-    await duck.run(`CREATE TABLE tm_pipeline_batch AS SELECT * FROM ${out} QUALIFY row_number() OVER (PARTITION BY ${recordKey.map(sqlIdent).join(', ')}${order}) = 1`);
+    try {
+      await duck.run(`CREATE TABLE tm_pipeline_batch AS SELECT * FROM ${out} QUALIFY row_number() OVER (PARTITION BY ${recordKey.map(sqlIdent).join(', ')}${order}) = 1`);
+    } catch (error) {
+      const wanted = [...recordKey, ...(precombine === undefined ? [] : [precombine])].join(', ');
+      throw new InvalidArgumentError(`the transform output of pipeline ${def.name} cannot be keyed for table ${def.target.table} (record key and precombine: ${wanted}): ${messageOf(error)}`, { value: def.name, cause: error });
+    }
     const [{ n }] = (await duck.rows(`SELECT count(*) AS n FROM ${out}`)) as [{ n: bigint }];
     const processed = Number(n);
-    const checks = await runChecks(duck, 'tm_pipeline_batch', def.checks ?? [], def.name);
+    step = 'check';
+    checkpoint(options.signal, 'the checks');
+    const checks = await runChecks(duck, 'tm_pipeline_batch', def.checks ?? [], def.name, recordKey);
     const failed = checks.filter((c) => c.failing > 0);
     if (failed.length > 0) {
-      const error = `check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => `${c.check} (${c.failing} row${c.failing === 1 ? '' : 's'})`).join(', ')}`;
-      return { ...EMPTY, recordsRead: read, recordsProcessed: processed, rejected: failed.reduce((a, c) => a + c.failing, 0), instant: undefined, checks, error };
+      const error = redact(withStep('check', checksFailedMessage(failed)));
+      return { ...EMPTY, recordsRead: read, recordsProcessed: processed, rejected: failed.reduce((a, c) => a + c.failing, 0), instant: undefined, checks, step: 'check', error };
     }
     if (processed === 0 && !options.fullRefresh) return { ...EMPTY, recordsRead: read, instant: undefined, checks, error: undefined };
+    step = 'write';
     await options.beforeCommit?.();
+    checkpoint(options.signal, 'the write');
     const target = await tableLocation(ctx, def.target.table);
     const { database, name } = splitTableName(def.target.table);
-    const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}` }, {
+    const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}`, label: `the transform output of pipeline ${def.name}` }, {
       operation: options.fullRefresh ? 'insert_overwrite_table' : 'upsert',
       dropUnchanged: true,
       create: {
@@ -199,6 +249,10 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
       checks,
       error: undefined,
     };
+  } catch (error) {
+    // Said here, while the staged source still exists: the step, and for a conversion or key error
+    // in the transform or the write, the source row behind it.
+    throw failedIn(step, error, extracted && (step === 'transform' || step === 'write') ? await traceToSource(duck, source, 'source', error) : messageOf(error));
   } finally {
     await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
   }

@@ -211,6 +211,50 @@ export function describeMetastoreContract(label: string, factory: () => Promise<
       expect(starts).toEqual([...starts].sort((x, y) => x - y));
     });
 
+    it('lists the latest runs first, and a limit takes the first N of that order', async () => {
+      const ms = h.metastore;
+      const name = unique('page_pipeline');
+      const a = await run(ms, name, null, '2026-11-01T00:00:00Z', 'SUCCESS');
+      const b = await run(ms, name, '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', 'FAILED', { errorMessage: 'line one\nline two' });
+      const c = await run(ms, name, '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', 'SUCCESS');
+      const d = await run(ms, name, '2026-11-02T00:00:00Z', '2026-11-03T00:00:00Z', 'RUNNING');
+      await run(ms, unique('noise'), null, '2026-11-01T00:00:00Z', 'FAILED');
+      const ids = async (q: Parameters<Metastore['runs']>[0]) => (await ms.runs(q)).map((r) => r.runId);
+
+      expect(await ids({ pipelineName: name, newestFirst: true })).toEqual([d, c, b, a]);
+      expect(await ids({ pipelineName: name, newestFirst: true, limit: 2 })).toEqual([d, c]);
+      expect(await ids({ pipelineName: name, limit: 2 })).toEqual([a, b]); // oldest first: the first two
+      expect(await ids({ pipelineName: name, newestFirst: true, status: 'SUCCESS', limit: 1 })).toEqual([c]);
+      expect(await ids({ pipelineName: name, newestFirst: true, status: 'FAILED' })).toEqual([b]);
+      expect(await ids({ pipelineName: name, limit: 10 })).toEqual([a, b, c, d]);
+      expect((await ms.runs({ pipelineName: name, status: 'FAILED', limit: 1 }))[0]?.errorMessage).toBe('line one\nline two');
+      const latest = await ms.runs({ newestFirst: true, limit: 3 });
+      expect(latest).toHaveLength(3);
+      const starts = latest.map((r) => r.startedAt.getTime());
+      expect(starts).toEqual([...starts].sort((x, y) => y - x));
+    });
+
+    it('lists runs started at the same instant newest first in reverse start order', async () => {
+      const ms = h.metastore;
+      const name = unique('same_start_desc');
+      const startedAt = new Date('2026-11-21T00:00:00Z');
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const runId = randomUUID();
+        ids.push(runId);
+        await ms.startRun({ runId, pipelineName: name, targetTable: 'sales.orders', lastRunTimestamp: null, currentRunTimestamp: startedAt, startedAt });
+      }
+      expect((await ms.runs({ pipelineName: name, newestFirst: true })).map((r) => r.runId)).toEqual([...ids].reverse());
+      expect((await ms.runs({ pipelineName: name, newestFirst: true, limit: 1 })).map((r) => r.runId)).toEqual([ids[3]]);
+    });
+
+    it('refuses a limit that is not a positive integer, and an unknown status', async () => {
+      for (const limit of [0, -1, 1.5, Number.NaN]) {
+        await expect(h.metastore.runs({ limit })).rejects.toBeInstanceOf(InvalidArgumentError);
+      }
+      await expect(h.metastore.runs({ status: 'DONE' as 'SUCCESS' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    });
+
     it('deleteRuns removes every run of the named pipelines and nothing else', async () => {
       const ms = h.metastore;
       const [a, b, keep] = [unique('del_a'), unique('del_b'), unique('del_keep')];

@@ -84,7 +84,7 @@ describe('a catalog with a broken module', () => {
     expect(run.err).toContain(path.join(catalog, 'bad.mjs'));
     const warned = await cli('--warehouse', warehouse, '--catalog', catalog, 'status');
     expect(warned.code).toBe(0);
-    expect(warned.err).toMatch(/warning: skipped a catalog module: .*bad\.mjs/);
+    expect(warned.err).toMatch(/"level":40,.*"msg":"skipped a catalog module: .*bad\.mjs/);
     expect(await cli('--warehouse', warehouse, '--catalog', catalog, 'tables')).toMatchObject({ code: 0, err: '' });
     const status = await cli('--warehouse', warehouse, '--catalog', catalog, 'status', '--json');
     expect(JSON.parse(status.out).map((s: { pipeline: string }) => s.pipeline)).toEqual(['good']);

@@ -130,7 +130,7 @@ describe.skipIf(!available)('pipelines from a PostgreSQL source', () => {
     clock.tick(1000);
     const checkFail = await runPipeline(session.context, def({ checks: [{ kind: 'accepted_values', column: 'status', values: ['paid'] }] }));
     expect(checkFail.status).toBe('FAILED');
-    expect(checkFail.error).toMatch(/accepted_values\(status\) \(\d+ rows?\)/);
+    expect(checkFail.error).toMatch(/^\[check\] check failed: accepted_values\(status\): \d+ rows? fails?, e\.g\. order_id=\d+ status='\w+'/);
     expect(checkFail.rejected).toBeGreaterThan(0);
     expect((await log()).at(-1)).toMatchObject({ status: 'FAILED', recordsRejected: checkFail.rejected });
     expect(treeFingerprint(target())).toEqual(files);

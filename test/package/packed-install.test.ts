@@ -135,7 +135,7 @@ describe('the packed package installed in a fresh project', () => {
       expect(runAll.err).toContain(`${path.join(project, 'catalog/broken.ts')}:3:`);
       const status = await tidemark('status');
       expect(status.code, status.err).toBe(0);
-      expect(status.err).toMatch(/warning: skipped a catalog module: .*broken\.ts:3:\d+/);
+      expect(status.err).toMatch(/"level":40,.*"msg":"skipped a catalog module: .*broken\.ts:3:\d+/);
       expect(status.out).toContain('events');
       const tables = await tidemark('tables', '--json');
       expect(tables.code).toBe(0);

@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
 import type { DailyRunResult } from '../../pipeline/daily-run.ts';
-import { EXIT_FAILURE } from '../exit-codes.ts';
+import { dailyRunExitCode, parseSkipExitCode } from '../daily-run-exit.ts';
+import { EXIT_OK, exitCodeOf, formatError } from '../exit-codes.ts';
+import { errorSummary, renderFailureReport } from '../failure-report.ts';
 import { renderTable } from '../text-table.ts';
 import type { CliContext } from '../main.ts';
 
 const iso = (d: Date | null | undefined): string => (d === null || d === undefined ? '(full load)' : d.toISOString());
 
-/** `tidemark daily-run`: every due pipeline in dependency order; exit 1 when any failed. */
+/**
+ * `tidemark daily-run`: every due pipeline in dependency order; exit 1 when any failed, 130 / 143
+ * when stopped by SIGINT / SIGTERM, the `--skip-exit-code` when there was nothing to do. Made for
+ * cron and Airflow: `--json` ends stdout with one JSON line, `--run-results` writes dbt's format.
+ */
 export function registerDailyRun(program: Command, ctx: CliContext): void {
   program
     .command('daily-run')
@@ -17,23 +23,70 @@ export function registerDailyRun(program: Command, ctx: CliContext): void {
     .option('--from <date>', 'backfill: replay day windows from this date (YYYY-MM-DD)')
     .option('--to <date>', 'backfill: … to this date, inclusive')
     .option('--full-refresh', 'rebuild the targets from a full load (one insert_overwrite_table commit each)')
-    .option('--json', 'print a JSON summary')
-    .action(async (flags: { pipeline: string[]; all?: boolean; dryRun?: boolean; from?: string; to?: string; fullRefresh?: boolean; json?: boolean }) => {
-      const { dailyRun } = await import('../../pipeline/daily-run.ts');
-      const result = await ctx.withSession((s) =>
-        dailyRun(s.context, {
-          pipelines: flags.pipeline,
-          all: flags.all ?? false,
-          dryRun: flags.dryRun ?? false,
-          fullRefresh: flags.fullRefresh ?? false,
-          ...(flags.from === undefined ? {} : { from: flags.from }),
-          ...(flags.to === undefined ? {} : { to: flags.to }),
-        }),
-        { catalog: 'required' },
-      );
-      ctx.io.stdout(flags.json ? JSON.stringify(result) + '\n' : describe(result, flags.dryRun === true));
-      if (!result.ok) ctx.setExitCode(EXIT_FAILURE);
+    .option('--json', 'print a JSON summary, as the last line of stdout (what an Airflow XCom reads)')
+    .option('--run-results <file>', "write a document shaped like dbt's run_results.json to FILE (atomically; also when pipelines fail)")
+    .option('--skip-exit-code <n>', 'exit N (1-255) when nothing was due or no due pipeline read new data (Airflow: 99, skip_on_exit_code)', parseSkipExitCode)
+    .action(async (flags: DailyRunFlags, command: Command) => {
+      const [{ dailyRun }, { watchSignals }, { runResultsDocument, writeRunResults }] = await Promise.all([
+        import('../../pipeline/daily-run.ts'),
+        import('../signals.ts'),
+        import('../run-results.ts'),
+      ]);
+      const startedAt = new Date();
+      const dryRun = flags.dryRun === true;
+      const options = {
+        pipelines: flags.pipeline,
+        all: flags.all ?? false,
+        dryRun,
+        fullRefresh: flags.fullRefresh ?? false,
+        ...(flags.from === undefined ? {} : { from: flags.from }),
+        ...(flags.to === undefined ? {} : { to: flags.to }),
+      };
+      const report = async (exitCode: number, outcome: { readonly result: DailyRunResult } | { readonly error: unknown }): Promise<void> => {
+        if (flags.runResults === undefined) return;
+        const args = { ...options, skipExitCode: flags.skipExitCode ?? null };
+        await writeRunResults(flags.runResults, runResultsDocument({ version: command.parent?.version() ?? '0.0.0', startedAt, args, exitCode, ...outcome }));
+      };
+      // Ctrl-C or a scheduler's SIGTERM stops the runs at a safe point, logged FAILED; see signals.ts.
+      const signals = watchSignals(ctx.io);
+      // On a terminal, which pipeline runs and for how long (nothing when piped; see progress.ts).
+      const progress = ctx.startProgress('daily-run');
+      try {
+        let result: DailyRunResult;
+        try {
+          result = await ctx.withSession(
+            (s) => dailyRun(s.context, { ...options, signal: signals.signal, onProgress: (e) => progress.note(`${e.index}/${e.total} ${e.pipeline}`) }),
+            { catalog: 'required' },
+          );
+        } catch (error) {
+          // Replace an earlier run's document, so it is not read as this run's; the error itself is reported by main.
+          await report(exitCodeOf(error), { error }).catch((writeError: unknown) => ctx.io.stderr(formatError(writeError)));
+          throw error;
+        }
+        progress.stop();
+        const signalCode = signals.exitCode();
+        const code = dailyRunExitCode(result, { dryRun, ...(flags.skipExitCode === undefined ? {} : { skipExitCode: flags.skipExitCode }), ...(signalCode === undefined ? {} : { signalExitCode: signalCode }) });
+        await report(code, { result });
+        // Last on stdout, one line: Airflow pushes a BashOperator's last stdout line as its XCom.
+        ctx.io.stdout(flags.json ? JSON.stringify({ ...result, exitCode: code }) + '\n' : describe(result, dryRun));
+        if (code !== EXIT_OK) ctx.setExitCode(code);
+      } finally {
+        progress.stop();
+        signals.dispose();
+      }
     });
+}
+
+interface DailyRunFlags {
+  readonly pipeline: string[];
+  readonly all?: boolean;
+  readonly dryRun?: boolean;
+  readonly from?: string;
+  readonly to?: string;
+  readonly fullRefresh?: boolean;
+  readonly json?: boolean;
+  readonly runResults?: string;
+  readonly skipExitCode?: number;
 }
 
 function describe(result: DailyRunResult, dryRun: boolean): string {
@@ -55,8 +108,9 @@ function describe(result: DailyRunResult, dryRun: boolean): string {
     'older': r.skippedAsOlder,
     commit: r.instant ?? '',
     seconds: +r.durationSeconds.toFixed(2),
-    error: r.error ?? '',
+    error: errorSummary(r.error),
   }));
   const failed = result.results.filter((r) => r.status === 'FAILED').length;
-  return renderTable(rows, Object.keys(rows[0]!)) + (failed === 0 ? 'all pipelines succeeded\n' : `${failed} pipeline(s) FAILED\n`);
+  // One line of each error in the table; every failed pipeline's whole error in a block after it.
+  return renderTable(rows, Object.keys(rows[0]!)) + (failed === 0 ? 'all pipelines succeeded\n' : `${failed} pipeline(s) FAILED\n`) + renderFailureReport(result.results);
 }

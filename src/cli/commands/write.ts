@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Command, Option } from '../commander.ts';
 import { TableNotFoundError } from '../../errors.ts';
 import { INPUT_FORMATS, type InputFormat } from '../../engine/operations.ts';
-import type { CommitResult } from '../../engine/write.ts';
+import type { CommitResult, WriteProgress } from '../../engine/write.ts';
 import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/operations.ts';
 import type { CliContext } from '../main.ts';
 import type { Tidemark } from '../../engine/tidemark.ts';
@@ -56,16 +56,23 @@ export function registerWrite(program: Command, ctx: CliContext): void {
         ...(flags.compression === undefined ? {} : { compressionCodec: flags.compression }),
       };
       const input = { file: path.resolve(flags.input), ...(flags.format === undefined ? {} : { format: flags.format }) };
+      const t0 = performance.now();
+      const progress = ctx.startProgress(`write ${tablePath}`);
+      progress.note('reading');
+      const onProgress = (p: WriteProgress): void => {
+        progress.note(p.stage);
+        progress.update(p.rows, p.stage === 'planning' ? undefined : p.files);
+      };
       const write = async (tm: Tidemark, base: string, options: Partial<NewTableOptions> = {}): Promise<CommitResult> => {
         try {
-          return await tm.write(base, input, { operation: flags.op, ...(create === undefined ? {} : { create: { ...create, ...options } }) });
+          return await tm.write(base, input, { operation: flags.op, onProgress, ...(create === undefined ? {} : { create: { ...create, ...options } }) });
         } catch (error) {
           if (!(error instanceof TableNotFoundError) || create !== undefined) throw error;
           throw new TableNotFoundError(`${error.message}; to create it on this write, pass --key (and --precombine / --partition-by as needed)`, { table: error.table });
         }
       };
-      const result = isTableName(tablePath)
-        ? await ctx.withSession(async (session) => {
+      const written = isTableName(tablePath)
+        ? ctx.withSession(async (session) => {
             const { registerTableState } = await import('../../pipeline/context.ts');
             // A registered name writes to its table; an unregistered one creates `<warehouse>/<db>/<name>` and registers it.
             const [database, name] = tablePath.split('.') as [string, string];
@@ -77,18 +84,20 @@ export function registerWrite(program: Command, ctx: CliContext): void {
             else if (r.instant !== undefined) await session.metastore.updateTableState(database, name, r.instant, state.commits.get(r.instant)?.extraMetadata.schema ?? null);
             return r;
           })
-        : await ctx.withEngine((tm) => write(tm, tablePath));
-      ctx.io.stdout(flags.json ? JSON.stringify(result) + '\n' : describeResult(result));
+        : ctx.withEngine((tm) => write(tm, tablePath));
+      const result = await written.finally(() => progress.stop());
+      const seconds = +((performance.now() - t0) / 1000).toFixed(3);
+      ctx.io.stdout(flags.json ? JSON.stringify({ ...result, seconds }) + '\n' : describeResult(result, seconds));
     });
 }
 
-function describeResult(r: CommitResult): string {
+/** The summary: what was committed and the counts; the files themselves only with --json (a commit may write hundreds). */
+function describeResult(r: CommitResult, seconds: number): string {
   const lines = [r.instant === undefined ? `nothing to commit (${r.operation}) on ${r.basePath}` : `committed ${r.instant} (${r.operation}) on ${r.basePath}`];
-  const counts: Array<[string, number]> = [['inserted', r.inserted], ['updated', r.updated], ['deleted', r.deleted], ['skipped as older', r.skippedAsOlder]];
+  const counts: Array<[string, number | string]> = [['inserted', r.inserted], ['updated', r.updated], ['deleted', r.deleted], ['skipped as older', r.skippedAsOlder]];
   if (r.operation === 'delete') counts.push(['not found', r.notFound]);
-  counts.push(['files written', r.filesWritten]);
+  counts.push(['files written', r.filesWritten], ['seconds', seconds.toFixed(2)]);
   for (const [label, n] of counts) lines.push(`  ${`${label}:`.padEnd(18)}${n}`);
-  for (const f of r.files) lines.push(`    ${f}`);
   if (r.addedColumns.length > 0) lines.push(`  added columns:    ${r.addedColumns.join(', ')}`);
   if (r.widenedColumns.length > 0) lines.push(`  widened columns:  ${r.widenedColumns.join(', ')}`);
   return lines.join('\n') + '\n';

@@ -1,11 +1,12 @@
 /**
  * Files matched by a glob. Without a watermark column, the window selects files by modification
  * time (new or rewritten since the last run); with one, every file is read and rows are kept by the
- * column's value.
+ * column's value. A failed later step can ask which file and row a value came from (`locate`).
  */
 import path from 'node:path';
 import { InvalidInputError, messageOf } from '../../errors.ts';
-import { formatOf, readFilesSql } from '../../engine/input.ts';
+import { type InputFormat, csvColumnsOfFiles, formatOf, readFilesSql } from '../../engine/input.ts';
+import { csvTypesOption, settleCsvColumns } from '../../engine/input-types.ts';
 import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
 import type { FilesSource } from '../definition.ts';
 import type { Window } from '../window.ts';
@@ -13,6 +14,14 @@ import type { Source, SourceContext } from './source.ts';
 
 /** A `files` source. */
 export class FilesSourceReader implements Source {
+  /**
+   * What the last `extract` read: its files, their format, its row filter (SQL, or ''), and the CSV
+   * columns read as text and typed by the engine's rules (`input-types.ts`), as `write` types them.
+   */
+  private read:
+    | { readonly files: ReadonlyArray<string>; readonly format: InputFormat; readonly filter: string; readonly settle: ReadonlyMap<string, string> }
+    | undefined;
+
   constructor(private readonly def: FilesSource, private readonly ctx: SourceContext) {}
 
   async windowEnd(now: Date): Promise<Date> {
@@ -40,16 +49,70 @@ export class FilesSourceReader implements Source {
     if (files.length === 0) return undefined;
     const format = this.def.format ?? formatOf(files[0]!);
     if (format === undefined) throw new InvalidInputError(`cannot tell the format of ${files[0]}; give the source a format`, { file: files[0] });
-    const filter =
-      this.def.watermarkColumn === undefined
-        ? ''
-        : ` WHERE ${window.start === null ? '' : `${sqlIdent(this.def.watermarkColumn)} > ${sqlString(window.start.toISOString())}::TIMESTAMPTZ AND `}${sqlIdent(this.def.watermarkColumn)} <= ${sqlString(window.end.toISOString())}::TIMESTAMPTZ`;
+    const settle = format === 'csv' ? await csvColumnsOfFiles(duck, files) : new Map<string, string>();
+    const filter = this.windowFilter(window, settle);
+    this.read = { files, format, filter, settle };
     try {
-      await duck.run(`CREATE TABLE ${target} AS SELECT * FROM ${readFilesSql(files, format)}${filter}`);
+      await duck.run(`CREATE TABLE ${target} AS SELECT * FROM ${readFilesSql(files, format, csvTypesOption(settle))}${filter === '' ? '' : ` WHERE ${filter}`}`);
     } catch (error) {
-      throw new InvalidInputError(`cannot read source files ${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}: ${messageOf(error)}`, { file: files[0], cause: error });
+      const failure = readFailure(files, messageOf(error));
+      throw new InvalidInputError(failure.message, { file: failure.file, cause: error });
     }
+    await settleCsvColumns(duck, target, settle, { table: this.describe(), input: this.describe(), ...(files.length === 1 ? { file: files[0]! } : {}) });
     const [r] = await duck.rows(`SELECT count(*) AS n FROM ${target}`);
     return Number(r!.n);
   }
+
+  /** The rows of the window, by the watermark column ('' without one); a column read as text is cast for the comparison. */
+  private windowFilter(window: Window, settle: ReadonlyMap<string, string>): string {
+    const column = this.def.watermarkColumn;
+    if (column === undefined) return '';
+    const value = settle.has(column) ? `CAST(${sqlIdent(column)} AS TIMESTAMPTZ)` : sqlIdent(column);
+    const upper = `${value} <= ${sqlString(window.end.toISOString())}::TIMESTAMPTZ`;
+    return window.start === null ? upper : `${value} > ${sqlString(window.start.toISOString())}::TIMESTAMPTZ AND ${upper}`;
+  }
+
+  describe(): string {
+    if (this.read === undefined) return `files ${this.pattern()}`;
+    const { files } = this.read;
+    return files.length === 1 ? `file ${files[0]}` : `files ${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length} files)` : ''}`;
+  }
+
+  /**
+   * Reads the files again with their names (only after a failure, so the extract itself stays one
+   * plain read) into a scratch table, whose row ids keep the read order, file after file: a row's
+   * number in its file is its row id minus the file's first. A CSV row's line adds the header
+   * line, and assumes no quoted value spans lines.
+   */
+  async locate(_target: string, predicate: string): Promise<string | undefined> {
+    if (this.read === undefined) return undefined;
+    const { files, format, filter, settle } = this.read;
+    const duck = this.ctx.engine.duck;
+    const read = readFilesSql(files, format, csvTypesOption(settle));
+    const named = `${read.slice(0, -1)}, filename = '__tm_file')`; // one more option of the reader's call
+    await duck.run(`DROP TABLE IF EXISTS tm_source_locate; CREATE TABLE tm_source_locate AS SELECT * FROM ${named}`);
+    try {
+      await settleCsvColumns(duck, 'tm_source_locate', settle, { table: this.describe(), input: this.describe() });
+      const [hit] = await duck.rows(
+        `SELECT __tm_file AS f, __tm_n AS n FROM (SELECT *, rowid AS __tm_at, rowid - min(rowid) OVER (PARTITION BY __tm_file) + 1 AS __tm_n FROM tm_source_locate)
+         WHERE (${predicate})${filter === '' ? '' : ` AND ${filter}`} ORDER BY __tm_at LIMIT 1`,
+      );
+      if (hit === undefined) return undefined;
+      const n = Number(hit.n);
+      return `${String(hit.f)} row ${n}${format === 'csv' ? ` (line ${n + 1})` : ''}`;
+    } finally {
+      await duck.run('DROP TABLE IF EXISTS tm_source_locate');
+    }
+  }
+}
+
+/**
+ * The message of a failed read of source files. DuckDB names the file and line of a CSV value that
+ * does not fit the column's sniffed type deep in its text; they lead the message here.
+ */
+function readFailure(files: ReadonlyArray<string>, message: string): { message: string; file: string } {
+  const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  const file = /^\s*file = (.+)$/m.exec(message)?.[1]?.trim();
+  if (line !== undefined && file !== undefined) return { message: `cannot read source file ${file}, line ${line}: ${message}`, file };
+  return { message: `cannot read source files ${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}: ${message}`, file: files[0]! };
 }

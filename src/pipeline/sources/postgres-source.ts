@@ -2,7 +2,8 @@
  * A PostgreSQL table or query: rows whose watermark column is in the window (the classic
  * "updated_at > last run"). Rows are fetched through a cursor as PostgreSQL's own text, so nothing
  * is rounded on the way (no JavaScript Dates or floats), then cast in DuckDB to types declared from
- * the columns' PostgreSQL types.
+ * the columns' PostgreSQL types. The staged table keeps the fetch order, so a failed later step can
+ * name a value's row in the query's result (`locate`).
  */
 import pg from 'pg';
 import { writeRowFile } from '../../engine/row-files.ts';
@@ -42,6 +43,9 @@ function pgName(name: string): string {
 
 /** A `postgres` source. */
 export class PostgresSourceReader implements Source {
+  /** The last extract's query, its window inlined (for messages, not to run). */
+  private query: string | undefined;
+
   constructor(private readonly def: PostgresSource, private readonly ctx: SourceContext) {}
 
   async windowEnd(now: Date): Promise<Date> {
@@ -65,7 +69,9 @@ export class PostgresSourceReader implements Source {
         params.push(window.start.toISOString());
         where = `${col} > $2::timestamptz AND ${where}`;
       }
-      await client.query(`DECLARE tidemark_source NO SCROLL CURSOR FOR SELECT * FROM ${from} WHERE ${where}`, params);
+      const select = `SELECT * FROM ${from} WHERE ${where}`;
+      this.query = params.reduce((q, p, i) => q.replaceAll(`$${i + 1}`, `'${p}'`), select);
+      await client.query(`DECLARE tidemark_source NO SCROLL CURSOR FOR ${select}`, params);
       await this.ctx.store.append(file, '');
       let fields: pg.FieldDef[] | undefined;
       let rows = 0;
@@ -94,5 +100,18 @@ export class PostgresSourceReader implements Source {
       await client.end().catch(() => undefined);
       await this.ctx.store.remove(file);
     }
+  }
+
+  describe(): string {
+    const what = this.def.table !== undefined ? `PostgreSQL table ${this.def.table}` : 'a PostgreSQL query';
+    return this.query === undefined ? what : `${what} (query: ${this.query})`;
+  }
+
+  /** The row's number in the query's result, and its watermark value (the result has no order of its own to point to). */
+  async locate(target: string, predicate: string): Promise<string | undefined> {
+    const col = sqlIdent(this.def.watermarkColumn);
+    const [hit] = await this.ctx.engine.duck.rows(`SELECT rowid AS r, CAST(${col} AS VARCHAR) AS w FROM ${target} WHERE (${predicate}) ORDER BY rowid LIMIT 1`);
+    if (hit === undefined) return undefined;
+    return `row ${Number(hit.r) + 1} (${this.def.watermarkColumn} = ${hit.w === null ? 'NULL' : String(hit.w)}) fetched from ${this.describe()}`;
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The source port: where a pipeline's window of data comes from. A source decides the end of its
  * window (now for clocks, the upstream's latest commit for tables) and stages the window's rows
- * into a DuckDB table.
+ * into a DuckDB table. When a later step fails on a value, the source says which of its rows the
+ * value came from (a file and row, a query's result row, a table's record key), because only the
+ * source knows.
  */
 import type { Tidemark } from '../../engine/tidemark.ts';
 import type { FileStore } from '../../storage/file-store.ts';
@@ -22,4 +24,16 @@ export interface Source {
   windowEnd(now: Date): Promise<Date>;
   /** Creates `target` with the window's rows; returns how many, or undefined when there was nothing to read (no table created). */
   extract(window: Window, target: string): Promise<number | undefined>;
+  /**
+   * The source in words for messages: the files, the PostgreSQL table or query (after `extract`,
+   * the query it ran), the Tidemark table and its commit range.
+   */
+  describe(): string;
+  /**
+   * Where the first row (in source order) of the extracted `target` matching `predicate` (SQL over
+   * its columns) came from: `/data/orders.csv row 2 (line 3)`, a PostgreSQL result's row, a
+   * Tidemark record key and commit; undefined when no row matches. Called after `extract`, while
+   * `target` exists, to point a failed transform or write at the source row behind it.
+   */
+  locate(target: string, predicate: string): Promise<string | undefined>;
 }

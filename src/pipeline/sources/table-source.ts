@@ -2,9 +2,11 @@
  * An upstream Tidemark table, read incrementally: the window is a range of its commit instants,
  * and it ends at the upstream's latest completed commit, not at the clock. Writers of one table
  * commit one at a time (a commit is published before the next instant is taken), so instant order
- * is completion order and no commit can appear behind a watermark already passed.
+ * is completion order and no commit can appear behind a watermark already passed. Rows keep Hudi's
+ * meta columns, so a failed later step can name a value's record key and commit (`locate`).
  */
 import { InvalidArgumentError } from '../../errors.ts';
+import { sqlIdent } from '../../storage/duckdb/sql.ts';
 import { parseInstantTime, formatInstantTime } from '../../time/clock.ts';
 import type { TableSource } from '../definition.ts';
 import type { Window } from '../window.ts';
@@ -22,6 +24,9 @@ export function dateOf(instant: string): Date {
 
 /** A `table` source. */
 export class TableSourceReader implements Source {
+  /** The last extract's commit range, `(since, until]`. */
+  private range: { readonly since: string; readonly until: string } | undefined;
+
   constructor(private readonly def: TableSource, private readonly ctx: SourceContext) {}
 
   private async basePath(): Promise<string> {
@@ -48,9 +53,27 @@ export class TableSourceReader implements Source {
     const since = window.start === null ? '0' : instantOf(window.start);
     const until = instantOf(window.end);
     if (window.start !== null && since >= until) return undefined;
+    this.range = { since, until };
     const sql = await this.ctx.engine.readSql(base, { since, until });
     await this.ctx.engine.duck.run(`CREATE TABLE ${target} AS ${sql}`);
     const [r] = await this.ctx.engine.duck.rows(`SELECT count(*) AS n FROM ${target}`);
     return Number(r!.n);
+  }
+
+  describe(): string {
+    const what = `Tidemark table ${this.def.table}`;
+    return this.range === undefined ? what : `${what} (incremental read of commits after ${this.range.since} up to ${this.range.until})`;
+  }
+
+  /** The row's record key and the commit that wrote it (meta columns, when the read kept them). */
+  async locate(target: string, predicate: string): Promise<string | undefined> {
+    const duck = this.ctx.engine.duck;
+    const names = new Set((await duck.describe(`SELECT * FROM ${target}`)).names);
+    const meta = ['_hoodie_record_key', '_hoodie_commit_time', '_hoodie_file_name'].every((c) => names.has(c));
+    const select = meta ? `${['_hoodie_record_key', '_hoodie_commit_time', '_hoodie_file_name'].map(sqlIdent).join(', ')}` : 'rowid AS r';
+    const [hit] = await duck.rows(`SELECT ${select} FROM ${target} WHERE (${predicate}) ORDER BY rowid LIMIT 1`);
+    if (hit === undefined) return undefined;
+    if (!meta) return `row ${Number(hit.r) + 1} read from ${this.describe()}`;
+    return `record key ${String(hit._hoodie_record_key)} of ${this.describe()}, written by commit ${String(hit._hoodie_commit_time)} in file ${String(hit._hoodie_file_name)}`;
   }
 }

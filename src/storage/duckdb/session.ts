@@ -5,8 +5,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { type Columns, type Row, plainRows } from './values.ts';
+import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { type Columns, type Row, plainRows, plainValue } from './values.ts';
 
 export type { Columns } from './values.ts';
 
@@ -111,6 +111,85 @@ export class DuckSession {
     });
   }
 
+  /**
+   * Runs one statement that can be called off: when `signal` aborts, the statement is interrupted
+   * (DuckDB then fails it with an INTERRUPT error, which the caller, having asked for it, expects).
+   * Exports use it to stop a `COPY` whose reader went away.
+   */
+  async runCancellable(sql: string, signal: AbortSignal): Promise<void> {
+    await this.withConnection(async (c) => {
+      const interrupt = (): void => c.interrupt();
+      signal.addEventListener('abort', interrupt, { once: true });
+      try {
+        if (signal.aborted) throw signal.reason;
+        await c.run(sql);
+      } finally {
+        signal.removeEventListener('abort', interrupt);
+      }
+    });
+  }
+
+  /**
+   * Streams a query's rows as plain values (`values.ts`), one data chunk (up to 2048 rows) at a
+   * time, so memory stays bounded whatever the result's size: DuckDB computes the next rows only as
+   * they are fetched. `onRows` returns false to stop early. Column names are deduplicated as
+   * `plainRows` does (`a`, `a:1`).
+   */
+  async streamRows(sql: string, onRows: (rows: Row[]) => Promise<boolean> | boolean): Promise<void> {
+    await this.withConnection(async (c) => {
+      const result = await c.stream(sql);
+      const names = result.deduplicatedColumnNames();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) return;
+        // Object.fromEntries defines its keys, so a column named `__proto__` stays data.
+        const rows = chunk.getRows().map((values) => Object.fromEntries(names.map((name, i) => [name, plainValue(values[i] ?? null)])) as Row);
+        // Stopping early leaves the result pending; the connection's next statement discards it.
+        if (!(await onRows(rows))) return;
+      }
+    });
+  }
+
+  /**
+   * The columns of one statement, found by preparing it (nothing runs), and whether it is a query
+   * (a SELECT: its rows can be streamed or copied). Unlike `describe`, the names are the statement's
+   * own: columns that share a name keep it. Throws DuckDB's error for SQL that does not bind, or is
+   * more than one statement.
+   */
+  async prepareColumns(sql: string): Promise<{ readonly columns: Columns; readonly query: boolean }> {
+    return this.withConnection(async (c) => {
+      const prepared = await c.prepare(sql);
+      try {
+        const names: string[] = [];
+        const types = [];
+        for (let i = 0; i < prepared.columnCount; i++) {
+          names.push(prepared.columnName(i));
+          types.push(prepared.columnType(i));
+        }
+        return { columns: { names, types }, query: prepared.statementType === StatementType.SELECT && prepared.parameterCount === 0 };
+      } finally {
+        prepared.destroySync();
+      }
+    });
+  }
+
+  /**
+   * Runs `fn` with DuckDB's memory limit at most `mib` MiB (lowered if it is above, restored after).
+   * The limit is the instance's, so nothing else should run meanwhile: the CLI's exports use it,
+   * alone in their process, to keep fewer rows in flight.
+   */
+  async withMemoryLimitAtMost<T>(mib: number, fn: () => Promise<T>): Promise<T> {
+    const [row] = await this.rows(`SELECT current_setting('memory_limit') AS m`);
+    const previous = String(row?.m);
+    if (mebibytes(previous) <= mib) return fn();
+    await this.run(`SET GLOBAL memory_limit = '${mib}MiB'`);
+    try {
+      return await fn();
+    } finally {
+      await this.run(`SET GLOBAL memory_limit = '${previous.replaceAll("'", "''")}'`);
+    }
+  }
+
   /** Names and types of a query's columns (runs it with LIMIT 0). */
   async describe(sql: string): Promise<Columns> {
     return this.withConnection(async (c) => {
@@ -126,4 +205,13 @@ export class DuckSession {
     for (const c of this.idle.splice(0)) c.closeSync();
     this.instance.closeSync();
   }
+}
+
+const UNITS: Readonly<Record<string, number>> = { bytes: 2 ** -20, KB: 1e3 / 2 ** 20, MB: 1e6 / 2 ** 20, GB: 1e9 / 2 ** 20, TB: 1e12 / 2 ** 20, KiB: 2 ** -10, MiB: 1, GiB: 2 ** 10, TiB: 2 ** 20 };
+
+/** MiB in a size as DuckDB prints settings (`976.5 MiB`, `18.8 GiB`); Infinity when it is not one. */
+function mebibytes(size: string): number {
+  const m = /^([\d.]+)\s*([A-Za-z]+)$/.exec(size.trim());
+  const unit = m === null ? undefined : UNITS[m[2]!];
+  return m === null || unit === undefined ? Infinity : Number(m[1]) * unit;
 }

@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker per core less one: a single worker on these 2-core machines,
+    // while many files spend their time waiting on child processes (the CLI, crash workers, PGlite).
+    maxWorkers: 2,
   },
 });

@@ -13,6 +13,7 @@
  *                                            see peer-lance.ts), judged by the two LanceDB goals
  *   --cli-only / --no-cli                    only the cli step / the standard run without it
  *   --export-only / --no-export              only the export step / the standard run without it
+ *   npm run bench -- --ledger-only [--files 10000] [--repeat 3]   only the files ledger step (ledger.ts)
  *
  * The cli step (cli.ts; first in a standard run, not in a --scale run) times the `tidemark` binary
  * (bin/tidemark.mjs, so run `npm run build` first) start to exit, `--repeat` times, each command beside
@@ -87,6 +88,7 @@ import { checkLance } from './peer-lance.ts';
 import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
 import { runCli } from './cli.ts';
 import { EXPORT, exportTable, runExport } from './export.ts';
+import { runLedgerBench } from './ledger.ts';
 import { CLI, FLOOR, LANCE, PEER_NAMES, TIDEMARK, cliTable, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
 import { defaultMemoryLimit } from '../src/storage/duckdb/session.ts';
@@ -151,6 +153,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<number> {
   if (process.argv[2] === '--summarize') return summarizeFiles(process.argv.slice(3));
+  if (process.argv[2] === '--ledger-only') return runLedgerBench(process.argv.slice(3));
   const args = parseArgs(process.argv.slice(2));
   if (args.peers.includes(LANCE)) await checkLance();
   const ownDir = args.dir === undefined;

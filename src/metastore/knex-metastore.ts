@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { InvalidArgumentError, MetastoreError, TidemarkError, messageOf } from '../errors.ts';
-import { type Metastore, type PipelineRun, type RegisteredTable, RUN_STATUSES, type RunOutcome, type RunQuery, type RunStatus, type TableRegistration } from './metastore.ts';
+import { type Metastore, type PipelineRun, type RegisteredTable, RUN_STATUSES, type RunOutcome, type RunKind, RUN_KINDS, type RunQuery, type RunStatus, type TableRegistration } from './metastore.ts';
 
 /**
  * The project's migrations, found from this file so `migrate()` works from any working directory:
@@ -215,6 +215,7 @@ export class KnexMetastore implements Metastore {
         last_run_timestamp: run.lastRunTimestamp,
         current_run_timestamp: run.currentRunTimestamp,
         started_at: run.startedAt,
+        run_kind: run.kind ?? ('incremental' satisfies RunKind),
       });
     });
   }
@@ -239,11 +240,11 @@ export class KnexMetastore implements Metastore {
     });
   }
 
-  /** The SUCCESS run with the latest window end (ties: latest end time). */
+  /** The `incremental` SUCCESS run with the latest window end (ties: latest end time); backfills are not watermarks. */
   async lastSuccess(pipelineName: string): Promise<PipelineRun | undefined> {
     return this.wrap(`could not read the last successful run of pipeline ${pipelineName}`, async () => {
       const row: Row | undefined = await this.knex('pipeline_log')
-        .where({ pipeline_name: pipelineName, status: 'SUCCESS' })
+        .where({ pipeline_name: pipelineName, status: 'SUCCESS', run_kind: 'incremental' satisfies RunKind })
         .orderBy([{ column: 'current_run_timestamp', order: 'desc' }, { column: 'ended_at', order: 'desc', nulls: 'last' }])
         .first();
       return row === undefined ? undefined : toRun(row);
@@ -258,11 +259,13 @@ export class KnexMetastore implements Metastore {
     if (query.status !== undefined && !RUN_STATUSES.includes(query.status)) {
       throw new InvalidArgumentError(`unknown run status "${String(query.status)}" (known: ${RUN_STATUSES.join(', ')})`, { value: query.status });
     }
+    if (query.kind !== undefined && !RUN_KINDS.includes(query.kind)) throw new InvalidArgumentError(`unknown run kind "${String(query.kind)}" (known: ${RUN_KINDS.join(', ')})`, { value: query.kind });
     return this.wrap('could not list pipeline runs', async () => {
       const q = this.knex('pipeline_log');
       if (query.pipelineName !== undefined) q.where('pipeline_name', query.pipelineName);
       if (query.since !== undefined) q.where('started_at', '>=', query.since);
       if (query.status !== undefined) q.where('status', query.status);
+      if (query.kind !== undefined) q.where('run_kind', query.kind);
       const order = query.newestFirst === true ? 'desc' : 'asc';
       q.orderBy([{ column: 'started_at', order }, { column: 'run_seq', order }]);
       if (query.limit !== undefined) q.limit(query.limit);
@@ -380,6 +383,7 @@ function toRun(row: Row): PipelineRun {
     endedAt: row.ended_at == null ? null : date(row.ended_at),
     processingTimeSeconds: row.processing_time_seconds == null ? null : Number(row.processing_time_seconds),
     errorMessage: (row.error_message as string | null) ?? null,
+    ...(row.run_kind === 'backfill' ? { kind: 'backfill' as const } : {}), // the default is not said: a run reads back as started
   };
 }
 

@@ -9,6 +9,14 @@
 export const RUN_STATUSES = ['RUNNING', 'SUCCESS', 'FAILED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * What a run's window is. `incremental`: the window the watermark gives (first loads and full
+ * refreshes included); its SUCCESS moves the watermark. `backfill`: an explicit day window
+ * (`daily-run --from/--to`); it never moves the watermark, nor counts for whether a pipeline is due.
+ */
+export const RUN_KINDS = ['incremental', 'backfill'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
 /** A table known by name (`database.name`). */
 export interface RegisteredTable {
   readonly database: string;
@@ -51,6 +59,8 @@ export interface PipelineRun {
   readonly endedAt: Date | null;
   readonly processingTimeSeconds: number | null;
   readonly errorMessage: string | null;
+  /** `backfill` for a backfill run; absent means `incremental` (the default, and every older row). */
+  readonly kind?: RunKind;
 }
 
 /** The outcome that closes a run. */
@@ -76,6 +86,8 @@ export interface RunQuery {
   /** Runs started at or after this time. */
   readonly since?: Date;
   readonly status?: RunStatus;
+  /** Only runs of this kind. */
+  readonly kind?: RunKind;
   /** Latest start first (default: oldest first); with `limit`, the latest N runs rather than the first N. */
   readonly newestFirst?: boolean;
   /** At most this many runs (a positive integer), taken in the listing's order: the log keeps growing, and a listing asks for a page of it. */
@@ -100,7 +112,7 @@ export interface Metastore {
   startRun(run: Omit<PipelineRun, keyof RunOutcome>): Promise<void>;
   /** Closes a run as SUCCESS or FAILED. */
   finishRun(runId: string, outcome: RunOutcome): Promise<void>;
-  /** The latest SUCCESS run of a pipeline, by window end. */
+  /** The latest SUCCESS `incremental` run of a pipeline, by window end: its watermark (backfills never move it). */
   lastSuccess(pipelineName: string): Promise<PipelineRun | undefined>;
   /** Runs matching `query`, by start time (ties: the order they were started), oldest first unless `newestFirst`. */
   runs(query?: RunQuery): Promise<PipelineRun[]>;

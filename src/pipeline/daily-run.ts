@@ -1,15 +1,20 @@
 /**
  * `daily-run`: every due pipeline, in dependency order (a pipeline reading table X runs after the
  * pipeline writing X). A failed pipeline does not stop the others, only the pipelines downstream of
- * it. Backfills replay explicit day windows in order.
+ * it. A pipeline whose latest run failed is due again at once, and its downstream with it.
+ * Backfills replay explicit day windows in order: of the source's watermark column (the data date)
+ * when it has one, else of processing time; their runs are logged `backfill` and never move the
+ * watermark.
  */
 import { InvalidArgumentError, messageOf } from '../errors.ts';
 import { findScanCalls } from '../engine/scan-rewrite.ts';
+import type { PipelineRun } from '../metastore/metastore.ts';
 import type { PipelineContext } from './context.ts';
 import type { PipelineDefinition } from './definition.ts';
 import { interruptReason } from './interrupt.ts';
+import { reconcileRuns } from './reconcile.ts';
 import { type RunResult, plannedWindow, runPipeline, skipped } from './run-pipeline.ts';
-import { type Window, backfillWindows, isDue } from './window.ts';
+import { type Window, type WindowBasis, backfillBasisText, backfillWindows, dataDateColumn, isDue } from './window.ts';
 
 /** Options of a daily run. */
 export interface DailyRunOptions {
@@ -19,7 +24,11 @@ export interface DailyRunOptions {
   readonly all?: boolean;
   /** Only report the windows that would be processed. */
   readonly dryRun?: boolean;
-  /** Backfill: replay the day windows from `from` to `to` (dates, inclusive). */
+  /**
+   * Backfill: replay the day windows from `from` to `to` (dates, inclusive), of the source's
+   * watermark column when it has one (the data date), else of processing time. Backfill runs never
+   * move the watermark: the next normal run takes the window it would have taken without them.
+   */
   readonly from?: string;
   readonly to?: string;
   readonly fullRefresh?: boolean;
@@ -36,6 +45,12 @@ export interface DailyRunOptions {
 export interface PlannedRun {
   readonly pipeline: string;
   readonly window: Window | undefined;
+  /** What the window's bounds are times of: a backfill's data date or processing time; a normal run's watermark (processing time). */
+  readonly basis: WindowBasis;
+  /** The same in words: `data date (order_date)`, `processing time (upstream commit time)`, `incremental (processing time)`. */
+  readonly by: string;
+  /** Why it is planned or how, when worth saying: a retry, a backfill that cannot go by data date. */
+  readonly note?: string;
   readonly error?: string;
 }
 
@@ -47,6 +62,8 @@ export interface DailyRunResult {
   readonly planned: ReadonlyArray<PlannedRun>;
   /** Set when `signal` fired before the daily run ended: what stopped it (`interrupted by SIGINT`). */
   readonly interrupted?: string;
+  /** Things the caller should know (also logged as warnings): a backfill that replays processing time, not data dates. */
+  readonly notes: ReadonlyArray<string>;
 }
 
 /** Tables a pipeline reads: its table source and the tables its transform scans. */
@@ -75,6 +92,36 @@ export function dependencyOrder(pipelines: ReadonlyArray<PipelineDefinition>): {
   return { order, upstream };
 }
 
+/** Why a pipeline is run by a plain `daily-run`: its latest run failed (a retry), its schedule, or an upstream's retry. */
+type DueReason = 'retry' | 'schedule' | 'upstream retry';
+
+/** The lock `runPipeline` holds while a pipeline runs (the same key: see run-pipeline.ts). */
+const pipelineLock = (name: string): string => `tidemark:pipeline:${name}`;
+
+/**
+ * Whether a pipeline is due on its own: its latest incremental run FAILED (also when interrupted),
+ * whatever succeeded earlier in the period, or its schedule says so. A latest run left RUNNING is
+ * either running in another process now (its lock is held: not a retry) or was left by a process
+ * that died: that one is settled first, as its next run would (SUCCESS if it committed, else
+ * FAILED, then retried); a dry run only looks and takes it for a retry. Backfill runs do not count.
+ */
+async function dueOnItsOwn(ctx: PipelineContext, def: PipelineDefinition, now: Date, dryRun: boolean): Promise<DueReason | undefined> {
+  const latestRun = async (): Promise<PipelineRun | undefined> => (await ctx.metastore.runs({ pipelineName: def.name, kind: 'incremental', newestFirst: true, limit: 1 }))[0];
+  let latest = await latestRun();
+  if (latest?.status === 'RUNNING') {
+    const dead = await ctx.metastore.withLock(pipelineLock(def.name), async () => (dryRun ? undefined : reconcileRuns(ctx, def)));
+    if (dead.acquired) latest = dryRun ? { ...latest, status: 'FAILED' } : await latestRun();
+  }
+  if (latest?.status === 'FAILED') return 'retry';
+  const last = await ctx.metastore.lastSuccess(def.name);
+  return isDue(def.schedule, last?.startedAt ?? null, now) ? 'schedule' : undefined;
+}
+
+/** The note for a backfill of a pipeline whose source has no watermark column. */
+function processingTimeNote(def: PipelineDefinition): string {
+  return `${def.name} has no watermark column: its backfill replays windows of ${backfillBasisText(def)}, not data dates (give its source a watermarkColumn to backfill by data date)`;
+}
+
 /** Runs the due (or named) pipelines in dependency order. */
 export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = {}): Promise<DailyRunResult> {
   const all = [...ctx.pipelines.values()];
@@ -82,34 +129,51 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
     if (!ctx.pipelines.has(name)) throw new InvalidArgumentError(`no pipeline named "${name}" in the catalog (known: ${[...ctx.pipelines.keys()].sort().join(', ') || 'none'})`, { value: name });
   }
   if ((options.from === undefined) !== (options.to === undefined)) throw new InvalidArgumentError('a backfill needs both --from and --to');
-  const windows = options.from !== undefined ? backfillWindows(options.from, options.to!) : undefined;
+  const backfill = options.from !== undefined ? { from: options.from, to: options.to! } : undefined;
+  if (backfill !== undefined) backfillWindows(backfill.from, backfill.to); // bad dates fail before anything runs
+  const windowsOf = (def: PipelineDefinition): Window[] | undefined =>
+    backfill === undefined ? undefined : backfillWindows(backfill.from, backfill.to, dataDateColumn(def) === undefined ? 'processing-time' : 'data-date');
   const { order, upstream } = dependencyOrder(all);
   const now = ctx.clock.now().toJSDate();
   const selected: PipelineDefinition[] = [];
+  const reasons = new Map<string, DueReason>();
   for (const def of order) {
     if (options.pipelines !== undefined && options.pipelines.length > 0) {
       if (options.pipelines.includes(def.name)) selected.push(def);
-    } else if (options.all || windows !== undefined || options.fullRefresh) {
+    } else if (options.all || backfill !== undefined || options.fullRefresh) {
       selected.push(def);
     } else {
-      const last = await ctx.metastore.lastSuccess(def.name);
-      if (isDue(def.schedule, last?.startedAt ?? null, now)) selected.push(def);
+      // A retried pipeline may bring what its downstream missed: they follow it, whatever their schedule.
+      const own = await dueOnItsOwn(ctx, def, now, options.dryRun ?? false);
+      const follows = (upstream.get(def.name) ?? []).some((u) => reasons.get(u) === 'retry' || reasons.get(u) === 'upstream retry');
+      const reason = own === 'retry' ? own : follows ? 'upstream retry' : own;
+      if (reason === undefined) continue;
+      reasons.set(def.name, reason);
+      selected.push(def);
     }
   }
+  const notes = backfill === undefined ? [] : selected.filter((def) => dataDateColumn(def) === undefined).map(processingTimeNote);
+  for (const note of notes) ctx.logger.warn(note);
   if (options.dryRun) {
     const planned: PlannedRun[] = [];
     for (const def of selected) {
+      const windows = windowsOf(def);
       if (windows !== undefined) {
-        for (const w of windows) planned.push({ pipeline: def.name, window: w });
+        const by = backfillBasisText(def);
+        const note = dataDateColumn(def) === undefined ? 'no watermark column: processing time, not data dates' : undefined;
+        for (const [i, w] of windows.entries()) planned.push({ pipeline: def.name, window: w, basis: w.basis ?? 'processing-time', by, ...(i === 0 && note !== undefined ? { note } : {}) });
         continue;
       }
+      const reason = reasons.get(def.name);
+      const note = reason === 'retry' ? 'its latest run failed: retried' : reason === 'upstream retry' ? 'follows the retry of an upstream pipeline' : undefined;
+      const head = { pipeline: def.name, basis: 'processing-time' as const, by: 'incremental (processing time)', ...(note === undefined ? {} : { note }) };
       try {
-        planned.push({ pipeline: def.name, window: await plannedWindow(ctx, def, { fullRefresh: options.fullRefresh ?? false }) });
+        planned.push({ ...head, window: await plannedWindow(ctx, def, { fullRefresh: options.fullRefresh ?? false }) });
       } catch (error) {
-        planned.push({ pipeline: def.name, window: undefined, error: messageOf(error) });
+        planned.push({ ...head, window: undefined, error: messageOf(error) });
       }
     }
-    return { ok: true, results: [], planned };
+    return { ok: true, results: [], planned, notes };
   }
   // Why a pipeline's downstream must not run in this process: its upstream failed, or another
   // daily-run holds the upstream's lock (and so runs the downstream after it, in order).
@@ -128,6 +192,7 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
       results.push(skipped(def, upstreamBlock));
       continue;
     }
+    const windows = windowsOf(def);
     for (const window of windows ?? [undefined]) {
       const r = await runPipeline(ctx, def, { ...(window === undefined ? {} : { window }), fullRefresh: options.fullRefresh ?? false, ...(signal === undefined ? {} : { signal }) });
       results.push(r);
@@ -143,5 +208,5 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
   }
   // A run skipped because another daily-run holds its lock is not a failure; one skipped because its upstream failed follows a FAILED.
   const interrupted = signal?.aborted ? interruptReason(signal) : undefined;
-  return { ok: !results.some((r) => r.status === 'FAILED') && interrupted === undefined, results, planned: [], ...(interrupted === undefined ? {} : { interrupted }) };
+  return { ok: !results.some((r) => r.status === 'FAILED') && interrupted === undefined, results, planned: [], notes, ...(interrupted === undefined ? {} : { interrupted }) };
 }

@@ -5,7 +5,10 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 
-/** Files matched by a glob: new or changed files by modification time, or rows by a column. */
+/**
+ * Files matched by a glob: files new or changed since the ledger of loaded files kept in the
+ * target's commits (path, size, mtime, fingerprint), or rows by a column.
+ */
 export interface FilesSource {
   readonly kind: 'files';
   /** A glob; relative paths are taken from the directory Tidemark runs in; `{warehouse}` is replaced by the warehouse path. */
@@ -13,6 +16,11 @@ export interface FilesSource {
   readonly format?: 'parquet' | 'csv' | 'json';
   /** When set, every matching file is read and rows are kept by this column's value in the window. */
   readonly watermarkColumn?: string;
+  /**
+   * A glob that has never matched a file fails the run (`no file matches …`): a typo or an unmounted
+   * share must not succeed with 0 rows every day. `true` makes it an ordinary run with no data.
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** A PostgreSQL table or query, rows with `watermarkColumn` in the window. */
@@ -29,6 +37,12 @@ export interface TableSource {
   readonly kind: 'table';
   /** A registered name, `database.name`. */
   readonly table: string;
+  /**
+   * The column holding the rows' data date (a DATE or timestamp). Only backfills use it: `daily-run
+   * --from D1 --to D2` reads the upstream's current rows whose column falls on each day, instead of
+   * the commits made that day. Normal runs stay incremental by commit, which is exact.
+   */
+  readonly watermarkColumn?: string;
 }
 
 export type SourceDefinition = FilesSource | PostgresSource | TableSource;
@@ -50,6 +64,32 @@ export interface TargetDefinition {
   readonly precombine?: string;
   readonly partitionBy?: ReadonlyArray<string>;
   readonly hiveStyle?: boolean;
+  /**
+   * `upsert` (default): one row per record key, the latest version. `scd2`: a history table that
+   * keeps every version with its validity interval, as a dbt snapshot does (see `scd2.ts`).
+   */
+  readonly mode?: 'upsert' | 'scd2';
+  /** Names of an `scd2` target's validity columns (defaults: `dbt_valid_from`, `dbt_valid_to`, `is_current`). */
+  readonly scd2?: Scd2Columns;
+}
+
+/** The validity columns of a history (`scd2`) table, each optional. */
+export interface Scd2Columns {
+  readonly validFrom?: string;
+  readonly validTo?: string;
+  readonly current?: string;
+}
+
+/**
+ * The default validity columns: dbt snapshot's names, so models and queries written for dbt
+ * snapshots read a Tidemark history table as they are. dbt has no current flag (its current row is
+ * `dbt_valid_to IS NULL`); `is_current` is added for readers that want a plain filter.
+ */
+export const SCD2_COLUMNS: Required<Scd2Columns> = { validFrom: 'dbt_valid_from', validTo: 'dbt_valid_to', current: 'is_current' };
+
+/** A target's validity column names, defaults filled in. */
+export function scd2Columns(target: TargetDefinition): Required<Scd2Columns> {
+  return { ...SCD2_COLUMNS, ...Object.fromEntries(Object.entries(target.scd2 ?? {}).filter(([, v]) => v !== undefined)) };
 }
 
 /** How often a pipeline is due: `daily` (default) or `hourly`, or on every `daily-run`. */
@@ -96,18 +136,32 @@ export function validatePipeline(value: unknown, origin: string): PipelineDefini
   if (s.kind === 'files') {
     if (typeof s.path !== 'string' || s.path === '') fail('files source needs a path (a glob)');
     if (s.format !== undefined && !['parquet', 'csv', 'json'].includes(s.format)) fail(`files source format "${s.format}" is not parquet, csv or json`);
+    if (s.allowEmpty !== undefined && typeof s.allowEmpty !== 'boolean') fail(`files source allowEmpty must be true or false, not ${JSON.stringify(s.allowEmpty)}`);
+    if (s.watermarkColumn !== undefined && (typeof s.watermarkColumn !== 'string' || s.watermarkColumn === '')) fail('files source watermarkColumn must be a column name');
   } else if (s.kind === 'postgres') {
     if (typeof s.url !== 'string') fail('postgres source needs a url');
     if ((s.table === undefined) === (s.query === undefined)) fail('postgres source needs exactly one of table or query');
     if (typeof s.watermarkColumn !== 'string') fail('postgres source needs a watermarkColumn');
   } else if (s.kind === 'table') {
     if (typeof s.table !== 'string' || !TABLE_NAME.test(s.table)) fail(`table source "${String(s.table)}" must be a name like sales.orders`);
+    if (s.watermarkColumn !== undefined && (typeof s.watermarkColumn !== 'string' || s.watermarkColumn === '')) fail('table source watermarkColumn must be a column name');
   } else {
     fail(`source kind ${JSON.stringify((s as { kind?: unknown }).kind)} is not files, postgres or table`);
   }
   const t = d.target as Partial<TargetDefinition> | undefined;
   if (t === undefined || typeof t.table !== 'string' || !TABLE_NAME.test(t.table)) fail('target.table must be a name like sales.orders');
   if (!Array.isArray(t!.recordKey) || t!.recordKey.length === 0) fail('target.recordKey must list at least one column');
+  if (t!.mode !== undefined && t!.mode !== 'upsert' && t!.mode !== 'scd2') fail(`target.mode ${JSON.stringify(t!.mode)} is not upsert or scd2`);
+  if (t!.scd2 !== undefined) {
+    if (t!.mode !== 'scd2') fail('target.scd2 names validity columns, so it needs target.mode: \'scd2\'');
+    for (const c of Object.values(t!.scd2)) if (c !== undefined && (typeof c !== 'string' || !NAME.test(c))) fail(`target.scd2 column ${JSON.stringify(c)} must be letters, digits and _`);
+  }
+  if (t!.mode === 'scd2') {
+    const named = Object.values(scd2Columns(t as TargetDefinition));
+    if (new Set(named).size !== named.length) fail(`target.scd2 names one column twice (${named.join(', ')})`);
+    const clash = named.find((c) => t!.recordKey!.includes(c) || c === t!.precombine);
+    if (clash !== undefined) fail(`target.scd2 validity column ${clash} is also the record key or precombine field`);
+  }
   if (d.schedule !== undefined && !['daily', 'hourly', 'always'].includes(d.schedule)) fail(`schedule "${d.schedule}" is not daily, hourly or always`);
   for (const c of d.checks ?? []) {
     if (!['not_null', 'unique', 'accepted_values', 'range', 'min_rows', 'sql'].includes((c as { kind: string }).kind)) {

@@ -13,11 +13,13 @@ import { redact } from '../util/redact.ts';
 import type { PipelineRun } from '../metastore/metastore.ts';
 import { rewriteScans } from '../engine/scan-rewrite.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
+import { checkpointLookup, isCheckpointed } from './checkpoint.ts';
 import { type CheckResult, checksFailedMessage, runChecks } from './checks.ts';
 import { type PipelineContext, pathOfNameOrPath, registerTableState, sourceOf, tableLocation } from './context.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
 import { checkpoint, interruptReason } from './interrupt.ts';
 import { reconcileRuns } from './reconcile.ts';
+import { historyBatch } from './scd2.ts';
 import { type RunStep, failedIn, quoteUserSql, stepOf, withStep } from './run-steps.ts';
 import { traceToSource } from './sources/trace.ts';
 import { type Window, nextWindow } from './window.ts';
@@ -53,7 +55,7 @@ export interface RunResult {
 
 /** Options of one run. */
 export interface RunOptions {
-  /** An explicit window (backfill) instead of the one the watermark gives. */
+  /** An explicit window (backfill) instead of the one the watermark gives; logged `backfill`, it leaves the watermark where it was. */
   readonly window?: Window;
   /** Rebuilds the target from a full load (an `insert_overwrite_table` replacecommit). */
   readonly fullRefresh?: boolean;
@@ -120,6 +122,8 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
     lastRunTimestamp: window.start,
     currentRunTimestamp: window.end,
     startedAt: started,
+    // An explicit window is a backfill: logged as such, so it never moves the watermark.
+    ...(options.window === undefined ? {} : { kind: 'backfill' as const }),
   };
   // Logged and stored: a driver's message may quote a connection URL, so passwords are redacted.
   const failed = (step: RunStep, error: string): Executed => ({ ...EMPTY, instant: undefined, checks: [], step, error: redact(withStep(step, error)) });
@@ -170,6 +174,9 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
   const duck = ctx.engine.duck;
   const out = 'tm_pipeline_out';
   const source = sourceOf(ctx, def);
+  // A source that remembers what it read (the files ledger) keeps that in the commit's extraMetadata.
+  const checkpointed = isCheckpointed(source) ? source : undefined;
+  checkpointed?.resume(checkpointLookup(ctx, def));
   let step: RunStep = 'extract';
   let extracted = false;
   await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
@@ -211,14 +218,17 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     checkpoint(options.signal, 'the write');
     const target = await tableLocation(ctx, def.target.table);
     const { database, name } = splitTableName(def.target.table);
+    // A history target (scd2.ts) writes the closes and opens it computes from the transform output.
+    const history = def.target.mode === 'scd2' ? await historyBatch(ctx.engine, def, target.basePath, out, window) : undefined;
+    if (history?.rows === 0 && !target.registered) return { ...EMPTY, recordsRead: read, recordsProcessed: processed, skippedAsOlder: history.skippedAsOlder, instant: undefined, checks, error: undefined };
     const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}`, label: `the transform output of pipeline ${def.name}` }, {
-      operation: options.fullRefresh ? 'insert_overwrite_table' : 'upsert',
+      operation: options.fullRefresh && history === undefined ? 'insert_overwrite_table' : 'upsert',
       dropUnchanged: true,
       create: {
         name,
         database,
-        recordKeyFields: def.target.recordKey,
-        precombineField: def.target.precombine,
+        recordKeyFields: history?.recordKey ?? def.target.recordKey,
+        precombineField: history === undefined ? def.target.precombine : undefined,
         partitionFields: def.target.partitionBy ?? [],
         hiveStylePartitioning: def.target.hiveStyle ?? false,
       },
@@ -227,6 +237,7 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
         'tidemark.run_id': runId,
         'tidemark.window_start': window.start?.toISOString() ?? '',
         'tidemark.window_end': window.end.toISOString(),
+        ...checkpointed?.checkpoint(),
       },
     });
     const state = await ctx.engine.table(target.basePath);
@@ -240,10 +251,10 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     return {
       recordsRead: read,
       recordsProcessed: processed,
-      inserted: commit.inserted,
-      updated: commit.updated,
-      deleted: commit.deleted,
-      skippedAsOlder: commit.skippedAsOlder,
+      inserted: (history ?? commit).inserted,
+      updated: (history ?? commit).updated,
+      deleted: (history ?? commit).deleted,
+      skippedAsOlder: (history ?? commit).skippedAsOlder,
       rejected: 0,
       instant: commit.instant,
       checks,

@@ -81,7 +81,7 @@ describePg('PostgreSQL metastore specifics', () => {
     try {
       await Promise.all(stores.map((s) => s.migrate()));
       const applied = (await fresh.admin.withSchema(fresh.schema).from('knex_migrations').select('name', 'batch')) as Array<{ name: string; batch: number }>;
-      expect(applied.map((m) => m.name)).toEqual(['20261123000001_create_table_registry.ts', '20261123000002_create_pipeline_log.ts']);
+      expect(applied.map((m) => m.name)).toEqual(['20261123000001_create_table_registry.ts', '20261123000002_create_pipeline_log.ts', '20261207000001_pipeline_log_run_kind.ts']);
       expect(new Set(applied.map((m) => m.batch)).size).toBe(1);
     } finally {
       for (const s of stores) await s.close();
@@ -91,13 +91,13 @@ describePg('PostgreSQL metastore specifics', () => {
   it('applies a migration that is missing from an otherwise migrated store', async () => {
     // Simulates a store migrated by an older Tidemark that lacked the second migration.
     await fresh.admin.schema.withSchema(fresh.schema).dropTable('pipeline_log');
-    await fresh.admin.withSchema(fresh.schema).from('knex_migrations').where('name', '20261123000002_create_pipeline_log.ts').del();
+    await fresh.admin.withSchema(fresh.schema).from('knex_migrations').whereIn('name', ['20261123000002_create_pipeline_log.ts', '20261207000001_pipeline_log_run_kind.ts']).del();
     const store = onSchema(fresh.schema);
     try {
       await store.migrate();
       expect(await fresh.admin.schema.withSchema(fresh.schema).hasTable('pipeline_log')).toBe(true);
       const names = await fresh.admin.withSchema(fresh.schema).from('knex_migrations').orderBy('id').pluck('name');
-      expect(names).toEqual(['20261123000001_create_table_registry.ts', '20261123000002_create_pipeline_log.ts']);
+      expect(names).toEqual(['20261123000001_create_table_registry.ts', '20261123000002_create_pipeline_log.ts', '20261207000001_pipeline_log_run_kind.ts']);
     } finally {
       await store.close();
     }

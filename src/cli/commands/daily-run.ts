@@ -92,8 +92,9 @@ interface DailyRunFlags {
 function describe(result: DailyRunResult, dryRun: boolean): string {
   if (dryRun) {
     if (result.planned.length === 0) return 'no pipeline is due\n';
-    const rows = result.planned.map((p) => ({ pipeline: p.pipeline, from: p.window === undefined ? '' : iso(p.window.start), to: p.window?.end.toISOString() ?? '', note: p.error ?? '' }));
-    return renderTable(rows, ['pipeline', 'from', 'to', 'note']);
+    // `by`: what the window's bounds are times of (a backfill's data date, or processing time).
+    const rows = result.planned.map((p) => ({ pipeline: p.pipeline, from: p.window === undefined ? '' : iso(p.window.start), to: p.window?.end.toISOString() ?? '', by: p.by, note: p.error ?? p.note ?? '' }));
+    return renderTable(rows, ['pipeline', 'from', 'to', 'by', 'note']);
   }
   if (result.results.length === 0) return 'no pipeline is due\n';
   const rows = result.results.map((r) => ({

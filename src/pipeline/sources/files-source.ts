@@ -1,19 +1,25 @@
 /**
- * Files matched by a glob. Without a watermark column, the window selects files by modification
- * time (new or rewritten since the last run); with one, every file is read and rows are kept by the
- * column's value. A failed later step can ask which file and row a value came from (`locate`).
+ * Files matched by a glob. Without a watermark column, the files to load are those the ledger of
+ * loaded files (`file-ledger.ts`, kept in the target's commits) does not know as they are now: new
+ * paths, and files whose size or mtime changed; the window does not select them, so a file landing
+ * with an old mtime still loads. With a watermark column, every file is read and rows are kept by
+ * the column's value. A glob that has never matched a file fails the extract (a typo or an
+ * unmounted share would otherwise succeed with 0 rows every day) unless the source says
+ * `allowEmpty`. A failed later step can ask which file and row a value came from (`locate`).
  */
 import path from 'node:path';
 import { InvalidInputError, messageOf } from '../../errors.ts';
 import { type InputFormat, csvColumnsOfFiles, formatOf, readFilesSql } from '../../engine/input.ts';
 import { csvTypesOption, settleCsvColumns } from '../../engine/input-types.ts';
 import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
+import type { CheckpointLookup, CheckpointedSource } from '../checkpoint.ts';
 import type { FilesSource } from '../definition.ts';
-import type { Window } from '../window.ts';
+import { type Window, windowPredicate } from '../window.ts';
+import { LEDGER_KEY, type Ledger, decodeLedger, encodeLedger, scanFiles } from './file-ledger.ts';
 import type { Source, SourceContext } from './source.ts';
 
 /** A `files` source. */
-export class FilesSourceReader implements Source {
+export class FilesSourceReader implements Source, CheckpointedSource {
   /**
    * What the last `extract` read: its files, their format, its row filter (SQL, or ''), and the CSV
    * columns read as text and typed by the engine's rules (`input-types.ts`), as `write` types them.
@@ -22,7 +28,36 @@ export class FilesSourceReader implements Source {
     | { readonly files: ReadonlyArray<string>; readonly format: InputFormat; readonly filter: string; readonly settle: ReadonlyMap<string, string> }
     | undefined;
 
+  /** How to find the previous checkpoint (given by the run; none: no ledger, as on a first run). */
+  private lookup: CheckpointLookup = async () => undefined;
+  /** The ledger to record with the commit, after an extract that loaded files by the ledger. */
+  private next: Ledger | undefined;
+
   constructor(private readonly def: FilesSource, private readonly ctx: SourceContext) {}
+
+  resume(lookup: CheckpointLookup): void {
+    this.lookup = lookup;
+  }
+
+  checkpoint(): Readonly<Record<string, string>> {
+    if (this.next === undefined) return {};
+    return { [LEDGER_KEY]: encodeLedger(this.next), 'tidemark.files_ledger_files': String(this.next.size) };
+  }
+
+  /** The ledger of the target's latest commit of this pipeline that has one. */
+  private async previousLedger(): Promise<Ledger | undefined> {
+    const found = await this.lookup(LEDGER_KEY);
+    return found === undefined ? undefined : decodeLedger(found.value, found.instant);
+  }
+
+  /**
+   * Whether some file matched this glob once: the pipeline recorded a ledger (files without a
+   * watermark column) or committed at all (with one, as only matched files give rows).
+   */
+  private async matchedBefore(ledger: Ledger | undefined): Promise<boolean> {
+    if (ledger !== undefined) return true;
+    return this.def.watermarkColumn !== undefined && (await this.lookup('tidemark.run_id')) !== undefined;
+  }
 
   async windowEnd(now: Date): Promise<Date> {
     return now;
@@ -36,15 +71,19 @@ export class FilesSourceReader implements Source {
   async extract(window: Window, target: string): Promise<number | undefined> {
     const duck = this.ctx.engine.duck;
     const matched = (await duck.column<string>(`SELECT file FROM glob(${sqlString(this.pattern())}) ORDER BY file`)).filter((f) => !path.basename(f).startsWith('.'));
+    this.next = undefined;
+    const byLedger = this.def.watermarkColumn === undefined;
+    const ledger = byLedger || matched.length === 0 ? await this.previousLedger() : undefined;
+    if (matched.length === 0 && !this.def.allowEmpty && !(await this.matchedBefore(ledger))) {
+      throw new InvalidInputError(`no file matches ${this.pattern()} (and none ever has; if that is expected, give the source allowEmpty: true)`, { value: this.def.path });
+    }
     let files = matched;
-    if (this.def.watermarkColumn === undefined) {
-      const inWindow: string[] = [];
-      for (const f of matched) {
-        const st = await this.ctx.store.stat(f);
-        if (st === undefined) continue;
-        if ((window.start === null || st.modifiedMs > window.start.getTime()) && st.modifiedMs <= window.end.getTime()) inWindow.push(f);
-      }
-      files = inWindow;
+    if (byLedger) {
+      // A full load (first run, full refresh) reads every file; the ledger it records replaces the old one.
+      const scan = await scanFiles(this.ctx.store, matched, window.start === null ? new Map() : (ledger ?? new Map()));
+      files = [...scan.fresh];
+      // Recorded only with a commit, so only when there is something to load: an empty poll keeps the old ledger.
+      if (files.length > 0) this.next = scan.next;
     }
     if (files.length === 0) return undefined;
     const format = this.def.format ?? formatOf(files[0]!);
@@ -68,8 +107,7 @@ export class FilesSourceReader implements Source {
     const column = this.def.watermarkColumn;
     if (column === undefined) return '';
     const value = settle.has(column) ? `CAST(${sqlIdent(column)} AS TIMESTAMPTZ)` : sqlIdent(column);
-    const upper = `${value} <= ${sqlString(window.end.toISOString())}::TIMESTAMPTZ`;
-    return window.start === null ? upper : `${value} > ${sqlString(window.start.toISOString())}::TIMESTAMPTZ AND ${upper}`;
+    return windowPredicate(value, window, (_, d) => `${sqlString(d.toISOString())}::TIMESTAMPTZ`);
   }
 
   describe(): string {

@@ -2,7 +2,8 @@
  * A PostgreSQL table or query: rows whose watermark column is in the window (the classic
  * "updated_at > last run"). Rows are fetched through a cursor as PostgreSQL's own text, so nothing
  * is rounded on the way (no JavaScript Dates or floats), then cast in DuckDB to types declared from
- * the columns' PostgreSQL types. The staged table keeps the fetch order, so a failed later step can
+ * the columns' PostgreSQL types. A backfill's data-date window keeps the rows whose column falls on
+ * its day (start inclusive, end exclusive). The staged table keeps the fetch order, so a failed later step can
  * name a value's row in the query's result (`locate`).
  */
 import pg from 'pg';
@@ -10,7 +11,7 @@ import { writeRowFile } from '../../engine/row-files.ts';
 import { InvalidInputError, messageOf } from '../../errors.ts';
 import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
 import type { PostgresSource } from '../definition.ts';
-import type { Window } from '../window.ts';
+import { type Window, windowPredicate } from '../window.ts';
 import type { Source, SourceContext } from './source.ts';
 
 const FETCH = 10_000;
@@ -63,12 +64,9 @@ export class PostgresSourceReader implements Source {
       await client.query('BEGIN READ ONLY');
       const from = this.def.table !== undefined ? pgName(this.def.table) : `(${this.def.query}) AS source_query`;
       const col = pgName(this.def.watermarkColumn);
-      const params: string[] = [window.end.toISOString()];
-      let where = `${col} <= $1::timestamptz`;
-      if (window.start !== null) {
-        params.push(window.start.toISOString());
-        where = `${col} > $2::timestamptz AND ${where}`;
-      }
+      // The column's values in the window: (start, end], or [start, end) for a backfill's data-date day.
+      const params: string[] = [window.end.toISOString(), ...(window.start === null ? [] : [window.start.toISOString()])];
+      const where = windowPredicate(col, window, (which) => (which === 'end' ? '$1::timestamptz' : '$2::timestamptz'));
       const select = `SELECT * FROM ${from} WHERE ${where}`;
       this.query = params.reduce((q, p, i) => q.replaceAll(`$${i + 1}`, `'${p}'`), select);
       await client.query(`DECLARE tidemark_source NO SCROLL CURSOR FOR ${select}`, params);

@@ -4,12 +4,16 @@
  * commit one at a time (a commit is published before the next instant is taken), so instant order
  * is completion order and no commit can appear behind a watermark already passed. Rows keep Hudi's
  * meta columns, so a failed later step can name a value's record key and commit (`locate`).
+ *
+ * A backfill by data date (a `data-date` window, for a source with a `watermarkColumn`) is not a
+ * commit range: the day's rows may have been written by any commit, so it reads the upstream's
+ * current snapshot filtered by the column instead.
  */
 import { InvalidArgumentError } from '../../errors.ts';
-import { sqlIdent } from '../../storage/duckdb/sql.ts';
+import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
 import { parseInstantTime, formatInstantTime } from '../../time/clock.ts';
 import type { TableSource } from '../definition.ts';
-import type { Window } from '../window.ts';
+import { type Window, windowPredicate } from '../window.ts';
 import type { Source, SourceContext } from './source.ts';
 
 /** The UTC instant time of a date. */
@@ -26,6 +30,8 @@ export function dateOf(instant: string): Date {
 export class TableSourceReader implements Source {
   /** The last extract's commit range, `(since, until]`. */
   private range: { readonly since: string; readonly until: string } | undefined;
+  /** The last extract's data-date filter, when it was a backfill by data date. */
+  private dataFilter: string | undefined;
 
   constructor(private readonly def: TableSource, private readonly ctx: SourceContext) {}
 
@@ -50,6 +56,9 @@ export class TableSourceReader implements Source {
 
   async extract(window: Window, target: string): Promise<number | undefined> {
     const base = await this.basePath();
+    this.range = undefined;
+    this.dataFilter = undefined;
+    if (window.basis === 'data-date') return this.extractDataDate(base, window, target);
     const since = window.start === null ? '0' : instantOf(window.start);
     const until = instantOf(window.end);
     if (window.start !== null && since >= until) return undefined;
@@ -60,8 +69,23 @@ export class TableSourceReader implements Source {
     return Number(r!.n);
   }
 
+  /** The upstream's current rows whose watermark column is in the data-date window. */
+  private async extractDataDate(base: string, window: Window, target: string): Promise<number | undefined> {
+    const column = this.def.watermarkColumn;
+    if (column === undefined) {
+      throw new InvalidArgumentError(`a data-date window needs a watermarkColumn on the table source ${this.def.table}`, { value: this.def.table });
+    }
+    // Cast, so DATE, TIMESTAMP and ISO text columns all compare with the UTC day bounds.
+    this.dataFilter = windowPredicate(`CAST(${sqlIdent(column)} AS TIMESTAMPTZ)`, window, (_, d) => `${sqlString(d.toISOString())}::TIMESTAMPTZ`);
+    const sql = await this.ctx.engine.readSql(base, { where: this.dataFilter });
+    await this.ctx.engine.duck.run(`CREATE TABLE ${target} AS ${sql}`);
+    const [r] = await this.ctx.engine.duck.rows(`SELECT count(*) AS n FROM ${target}`);
+    return Number(r!.n);
+  }
+
   describe(): string {
     const what = `Tidemark table ${this.def.table}`;
+    if (this.dataFilter !== undefined) return `${what} (current rows where ${this.dataFilter})`;
     return this.range === undefined ? what : `${what} (incremental read of commits after ${this.range.since} up to ${this.range.until})`;
   }
 

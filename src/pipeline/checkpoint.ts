@@ -1,0 +1,48 @@
+/**
+ * Source checkpoints kept in the target's commits. A source that remembers what it has read (the
+ * `files` source's ledger) hands the run entries for the commit's `extraMetadata`, and reads them
+ * back from the target's latest commit of its pipeline that carries them. Being in the commit, the
+ * checkpoint is published with the data it describes: a process that dies between the commit and
+ * the log leaves the next run a checkpoint that matches the table, so nothing is lost or loaded
+ * twice; a rolled-back or restored commit takes its checkpoint with it.
+ */
+import { TableNotFoundError } from '../errors.ts';
+import { type PipelineContext, tableLocation } from './context.ts';
+import type { PipelineDefinition } from './definition.ts';
+import type { Source } from './sources/source.ts';
+
+/** Where a source finds its previous checkpoint: the value of `key` and the commit it is in. */
+export type CheckpointLookup = (key: string) => Promise<{ readonly value: string; readonly instant: string } | undefined>;
+
+/** A source with a checkpoint. */
+export interface CheckpointedSource {
+  /** Given before `extract`: how to find the previous checkpoint (read only if needed). */
+  resume(lookup: CheckpointLookup): void;
+  /** After `extract`: the entries to add to the commit's `extraMetadata` (none when nothing is to be recorded). */
+  checkpoint(): Readonly<Record<string, string>>;
+}
+
+export function isCheckpointed(source: Source): source is Source & CheckpointedSource {
+  return typeof (source as Partial<CheckpointedSource>).resume === 'function' && typeof (source as Partial<CheckpointedSource>).checkpoint === 'function';
+}
+
+/** The lookup over the target of `def`: its latest completed write by this pipeline carrying `key`. */
+export function checkpointLookup(ctx: PipelineContext, def: PipelineDefinition): CheckpointLookup {
+  return async (key) => {
+    const target = await tableLocation(ctx, def.target.table);
+    let state;
+    try {
+      state = await ctx.engine.table(target.basePath);
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
+    const writes = state.timeline.completedWrites();
+    for (let i = writes.length - 1; i >= 0; i--) {
+      const extra = state.commits.get(writes[i]!.time)?.extraMetadata;
+      const value = extra?.[key];
+      if (value !== undefined && extra!['tidemark.pipeline'] === def.name) return { value, instant: writes[i]!.time };
+    }
+    return undefined;
+  };
+}

@@ -4,7 +4,7 @@
  * keys, type conflicts) fails before the timeline changes.
  */
 import path from 'node:path';
-import { InvalidArgumentError, InvalidInputError, SchemaConflictError, TableFormatError, TableNotFoundError } from '../errors.ts';
+import { InvalidArgumentError, InvalidInputError, SchemaConflictError, TableNotFoundError } from '../errors.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { type Clock, nextInstantTime } from '../time/clock.ts';
@@ -31,6 +31,8 @@ import { mapConcurrent } from '../util/concurrency.ts';
 import { undoingNewTable } from './first-write.ts';
 import { assertPartitionPaths, pathInTable } from './table-paths.ts';
 import { type WarningSink, Warnings } from './warnings.ts';
+import { assertWritable } from './writable.ts';
+import { applyGlobalIndex } from './global-index.ts';
 
 /** What every engine operation needs. */
 export interface EngineContext {
@@ -62,6 +64,8 @@ export interface WriteOptions {
    * exception it throws becomes one of the result's warnings.
    */
   readonly onProgress?: (progress: WriteProgress) => void;
+  /** Upserts only: keys are unique across partitions, and a record whose partition changed moves (`global-index.ts`). */
+  readonly globalIndex?: boolean;
 }
 
 /**
@@ -85,6 +89,8 @@ export interface CommitResult extends RecordCounts {
   readonly files: ReadonlyArray<string>;
   readonly addedColumns: ReadonlyArray<string>;
   readonly widenedColumns: ReadonlyArray<string>;
+  /** With `globalIndex`: records whose partition changed, each also counted as a delete (old copy) and an insert or update. */
+  readonly moved?: number;
   /**
    * Steps after the commit landed that failed (removing markers, clean, archive, releasing the
    * lock), each with its cause; absent when there were none. The write itself succeeded.
@@ -271,6 +277,8 @@ async function stageAndCommit(
     requireOrdering: !keysOnly,
     ctx: ctxInfo,
   });
+  const global = options.globalIndex === true && options.operation === 'upsert' && state !== undefined ? await applyGlobalIndex(duck, state, profile, prefix) : undefined;
+  const batch = global?.profile ?? profile;
   const progress = (stage: WriteProgress['stage'], files: number): void => {
     try {
       options.onProgress?.({ stage, rows: profile.rows, files });
@@ -280,15 +288,15 @@ async function stageAndCommit(
   };
   progress('planning', 0);
   // Before anything is created: every new partition must be a directory inside the table.
-  assertPartitionPaths(basePath, config, profile.partitions.map((p) => p.partitionPath), ctxInfo);
+  assertPartitionPaths(basePath, config, batch.partitions.map((p) => p.partitionPath), ctxInfo);
   const plan = await planWrite({
     duck,
     store,
     state,
     config,
     operation: options.operation,
-    batch: profile.relation,
-    profile,
+    batch: batch.relation,
+    profile: batch,
     prefix,
     dropUnchanged: options.dropUnchanged ?? false,
     columns: resolved.schema.map((f) => f.name),
@@ -300,7 +308,8 @@ async function stageAndCommit(
     inserted: plan.inserted,
     updated: plan.updated,
     deleted: plan.deleted,
-    skippedAsOlder: plan.skippedAsOlder,
+    skippedAsOlder: plan.skippedAsOlder + (global?.skippedAsOlder ?? 0),
+    ...(global === undefined ? {} : { moved: global.moved }),
     notFound: plan.notFound,
     unchanged: plan.unchanged,
     replacedFileGroups: Object.values(plan.replaced).reduce((n, ids) => n + ids.length, 0),
@@ -336,21 +345,6 @@ async function stageEmpty(duck: DuckSession, state: TableState, target: string):
   const columns = (tableSchema(state) ?? []).map((f) => `CAST(NULL AS ${duckdbTypeSql(f.type)}) AS ${sqlIdent(f.name)}`);
   await duck.run(`CREATE TABLE ${target} AS SELECT ${columns.join(', ')} WHERE false`);
   return { relation: target, row: 'rowid' };
-}
-
-function assertWritable(state: TableState, table: string): void {
-  if (!state.config.populateMetaFields) {
-    throw new TableFormatError(`table ${table} does not populate Hudi's meta fields; Tidemark writes only tables that do`, { table: state.basePath });
-  }
-  if (state.config.keyGenerator === 'timestamp' || state.config.keyGenerator === 'other') {
-    throw new TableFormatError(`table ${table} uses key generator ${state.config.properties.get('hoodie.table.keygenerator.class')}; Tidemark writes simple, complex and non-partitioned keys`, {
-      table: state.basePath,
-    });
-  }
-  writableCodec(state.config, { table: state.basePath, file: path.join(state.basePath, '.hoodie', 'hoodie.properties') });
-  if (state.config.properties.has('hoodie.table.metadata.partitions')) {
-    throw new TableFormatError(`table ${table} has a Hudi metadata table, which Tidemark does not maintain; writing would leave it stale`, { table: state.basePath });
-  }
 }
 
 /**

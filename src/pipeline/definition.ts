@@ -69,6 +69,12 @@ export interface TargetDefinition {
    * keeps every version with its validity interval, as a dbt snapshot does (see `scd2.ts`).
    */
   readonly mode?: 'upsert' | 'scd2';
+  /**
+   * `partition` (default, Hudi's non-global index): a record key is unique within its partition.
+   * `global`: unique across partitions; a record whose partition value changed moves (its old copy
+   * is deleted in the same commit). See src/engine/global-index.ts.
+   */
+  readonly index?: 'partition' | 'global';
   /** Names of an `scd2` target's validity columns (defaults: `dbt_valid_from`, `dbt_valid_to`, `is_current`). */
   readonly scd2?: Scd2Columns;
 }
@@ -152,6 +158,8 @@ export function validatePipeline(value: unknown, origin: string): PipelineDefini
   if (t === undefined || typeof t.table !== 'string' || !TABLE_NAME.test(t.table)) fail('target.table must be a name like sales.orders');
   if (!Array.isArray(t!.recordKey) || t!.recordKey.length === 0) fail('target.recordKey must list at least one column');
   if (t!.mode !== undefined && t!.mode !== 'upsert' && t!.mode !== 'scd2') fail(`target.mode ${JSON.stringify(t!.mode)} is not upsert or scd2`);
+  if (t!.index !== undefined && t!.index !== 'partition' && t!.index !== 'global') fail(`target.index ${JSON.stringify(t!.index)} is not partition or global`);
+  if (t!.index === 'global' && t!.mode === 'scd2') fail("target.index 'global' applies to upsert targets; a history (scd2) table keeps versions by key and valid_from");
   if (t!.scd2 !== undefined) {
     if (t!.mode !== 'scd2') fail('target.scd2 names validity columns, so it needs target.mode: \'scd2\'');
     for (const c of Object.values(t!.scd2)) if (c !== undefined && (typeof c !== 'string' || !NAME.test(c))) fail(`target.scd2 column ${JSON.stringify(c)} must be letters, digits and _`);

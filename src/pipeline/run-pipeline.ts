@@ -224,6 +224,7 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}`, label: `the transform output of pipeline ${def.name}` }, {
       operation: options.fullRefresh && history === undefined ? 'insert_overwrite_table' : 'upsert',
       dropUnchanged: true,
+      globalIndex: def.target.index === 'global' && history === undefined,
       create: {
         name,
         database,

@@ -110,7 +110,9 @@ export async function incomingSchema(
   return {
     schema: schemaFromColumns(names, types, { table: ctx.table, ...(ctx.file ? { file: ctx.file } : {}) }),
     hasDeleteMarker,
-    duckTypes: new Map(names.map((n, i) => [n, types[i]!.toString()])),
+    // JSON is a VARCHAR alias that `toString` hides; kept, so the conformed batch casts it to the
+    // stored VARCHAR (a JSON-typed batch column would make DuckDB cast the stored text to JSON).
+    duckTypes: new Map(names.map((n, i) => [n, types[i]!.alias === 'JSON' ? 'JSON' : types[i]!.toString()])),
   };
 }
 

@@ -39,6 +39,14 @@ describe('no silent value changes', () => {
     expect(fs.existsSync(base) ? treeFingerprint(base) : undefined).toEqual(before);
   }
 
+  it('a batch whose column is null in every row sets it to NULL, and the other rows of its file keep their text', async () => {
+    // Such a column reaches DuckDB as JSON (a VARCHAR alias): merged as JSON, the stored text "b" failed to parse.
+    const base = path.join(dir, 'all-null');
+    await tm.upsert(base, { rows: [{ id: 1, ts: 1, v: 'a' }, { id: 2, ts: 1, v: 'b' }] }, { create: { name: 't', recordKeyFields: ['id'], precombineField: 'ts' } });
+    await tm.upsert(base, { rows: [{ id: 1, ts: 2, v: null }] });
+    expect((await tm.read(base, { columns: ['id', 'v'] })).map((r) => [Number(r.id), r.v]).sort()).toEqual([[1, null], [2, 'b']]);
+  });
+
   it('refuses widening BIGINT to DOUBLE, which would round stored values', async () => {
     const base = table();
     await tm.upsert(base, { query: "SELECT 1 AS id, 1 AS ts, 'a' AS dt, 9007199254740993::BIGINT AS n" }, { create });

@@ -9,7 +9,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description("run the bundled example (bronze → silver → gold over two generated days) in the warehouse; it resets only the demo's own tables, landing files and log rows")
     .option('--verbose', "show the pipelines' logs")
     .action(async (flags: { verbose?: boolean }) => {
-      const [{ DEMO_CATALOG, resetDemo, runDemo }, { createLogger }] = await Promise.all([import('../../demo/demo.ts'), import('../../logging/logger.ts')]);
+      const { DEMO_CATALOG, resetDemo, runDemo } = await import('../../demo/demo.ts');
       const t0 = performance.now();
       // The configured warehouse and metastore (flags, env, defaults); always the demo's own catalog.
       const options = { ...ctx.flags(), catalog: DEMO_CATALOG };
@@ -20,7 +20,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         ctx.io.stdout(`reset the previous demo run: removed ${what.join(', ')}\n`);
       }
       const verbose = flags.verbose === true;
-      const logger = createLogger({ level: verbose ? 'info' : 'warn' });
+      // The command's logger (--log-format, --log-level, NO_COLOR), quieted to warnings unless --verbose.
+      const base = ctx.logger();
+      const levels = base.levels.values;
+      const logger = base.child({}, { level: verbose || (levels[base.level] ?? 0) >= (levels.warn ?? 40) ? base.level : 'warn' });
       // With logs on, a redrawn progress line would only tangle with them.
       const result = await runDemo({ ...options, io: ctx.io, logger, ...(verbose ? { progress: false } : {}) });
       ctx.io.stdout(`\ndemo ${result.ok ? 'finished' : 'finished with FAILURES'} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

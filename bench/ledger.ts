@@ -20,7 +20,7 @@ import { runPipeline } from '../src/pipeline/run-pipeline.ts';
 import type { PipelineDefinition } from '../src/pipeline/definition.ts';
 import { LEDGER_KEY } from '../src/pipeline/sources/file-ledger.ts';
 import { TidemarkSession } from '../src/session.ts';
-import { median, peakRssMb, round4 } from './measure.ts';
+import { forEachFlag, median, peakRssMb, round4 } from './measure.ts';
 
 interface LedgerArgs {
   files: number;
@@ -32,20 +32,14 @@ interface LedgerArgs {
 
 function parseLedgerArgs(argv: ReadonlyArray<string>): LedgerArgs {
   const a: LedgerArgs = { files: 10_000, repeat: 3, json: false, dir: undefined, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${f} needs a value`);
-      return v;
-    };
+  forEachFlag(argv, (f, val) => {
     if (f === '--files') a.files = Number.parseInt(val(), 10);
     else if (f === '--repeat') a.repeat = Math.max(1, Number.parseInt(val(), 10));
     else if (f === '--json') a.json = true;
     else if (f === '--dir') a.dir = path.resolve(val());
     else if (f === '--keep') a.keep = true;
     else throw new Error(`unknown option ${f} for --ledger-only (--files N, --repeat K, --json, --dir DIR, --keep)`);
-  }
+  });
   if (!Number.isFinite(a.files) || a.files < 1) throw new Error('--files must be a positive number');
   return a;
 }

@@ -77,3 +77,18 @@ export function fmtCount(n: number): string {
   if (n >= 1e3 && n % 100 === 0) return `${n / 1e3}k`;
   return String(n);
 }
+
+/**
+ * Walks command-line flags: `handle(flag, value)` for each, where `value()` takes the next argument
+ * as the flag's value (an error when there is none, or it is another flag).
+ */
+export function forEachFlag(argv: ReadonlyArray<string>, handle: (flag: string, value: () => string) => void): void {
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    handle(flag, () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+      return v;
+    });
+  }
+}

@@ -85,7 +85,7 @@ import type { Peer } from './peer.ts';
 import { DAYS, SCALE_REF_ROWS, shapeFor } from './data.ts';
 import { runIsolated } from './isolate.ts';
 import { checkLance } from './peer-lance.ts';
-import { duBytes, fmtCount, parseCount, peakRssMb } from './measure.ts';
+import { duBytes, fmtCount, forEachFlag, parseCount, peakRssMb } from './measure.ts';
 import { runCli } from './cli.ts';
 import { EXPORT, exportTable, runExport } from './export.ts';
 import { runLedgerBench } from './ledger.ts';
@@ -115,13 +115,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS, cli: 'on', exportStep: 'on' };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${f} needs a value`);
-      return v;
-    };
+  forEachFlag(argv, (f, val) => {
     if (f === '--rows') a.rows = parseCount(val());
     else if (f === '--repeat') a.repeat = Math.max(1, Number.parseInt(val(), 10));
     else if (f === '--json') a.json = true;
@@ -142,7 +136,7 @@ function parseArgs(argv: string[]): Args {
       process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500] [--cli-only | --no-cli] [--export-only | --no-export]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${f}`);
-  }
+  });
   for (const p of a.peers) if (!PEERS.has(p)) throw new Error(`unknown peer ${p} (use ${[...PEERS.keys()].join(', ')})`);
   if (!Number.isFinite(a.rows) || a.rows < 10_000) throw new Error('--rows must be at least 10000 (the batches need an update pool)');
   if (!Number.isFinite(a.settleMs) || a.settleMs < 0) throw new Error('--settle-ms must be a number of milliseconds, 0 or more');

@@ -16,6 +16,7 @@ import { main } from '../../src/cli/main.ts';
 import { resolveConfig } from '../../src/config/config.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
+import { bronzeEvents, landJsonl, writePipeline } from '../support/catalog-files.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-runs-status-'));
 const warehouse = path.join(root, 'warehouse');
@@ -58,8 +59,8 @@ const json = async (...args: string[]): Promise<any> => {
   expect(r.code, r.err).toBe(0);
   return JSON.parse(r.out);
 };
-const pipeline = (file: string, def: object): void => fs.writeFileSync(path.join(catalog, file), `export default ${JSON.stringify(def, null, 2)};\n`);
-const land = (name: string, rows: object[]): void => fs.writeFileSync(path.join(landing, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+const pipeline = (file: string, def: object): void => writePipeline(catalog, file, def);
+const land = (name: string, rows: object[]): void => landJsonl(landing, name, rows);
 /** Whitespace collapsed: wrapped text compares equal to the original. */
 const flat = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const widthOf = (line: string): number => [...line].length;
@@ -81,11 +82,7 @@ function cellUnder(text: string, first: string, header: string): string {
 beforeAll(async () => {
   fs.mkdirSync(catalog, { recursive: true });
   fs.mkdirSync(landing, { recursive: true });
-  pipeline('bronze.mjs', {
-    name: 'bronze_events',
-    source: { kind: 'files', path: path.join(landing, '*.jsonl'), format: 'json' },
-    target: { table: 'bronze.events', recordKey: ['id'], precombine: 'ts', partitionBy: ['day'] },
-  });
+  pipeline('bronze.mjs', bronzeEvents(landing));
   pipeline('broken.mjs', {
     name: 'broken_feed',
     source: { kind: 'files', path: path.join(landing, '*.jsonl'), format: 'json' },

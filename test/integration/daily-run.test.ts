@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { bronzeEvents, landJsonl, writePipeline } from '../support/catalog-files.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-daily-'));
 const warehouse = path.join(root, 'warehouse');
@@ -29,17 +30,13 @@ const rows = async (...args: string[]): Promise<any[]> => {
   const r = await cli('read', ...args, '--json');
   return r.out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
 };
-const pipeline = (file: string, def: object): void => fs.writeFileSync(path.join(catalog, file), `export default ${JSON.stringify(def, null, 2)};\n`);
-const land = (name: string, rows: object[]): void => fs.writeFileSync(path.join(landing, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+const pipeline = (file: string, def: object): void => writePipeline(catalog, file, def);
+const land = (name: string, rows: object[]): void => landJsonl(landing, name, rows);
 
 beforeAll(() => {
   fs.mkdirSync(catalog, { recursive: true });
   fs.mkdirSync(landing, { recursive: true });
-  pipeline('bronze.mjs', {
-    name: 'bronze_events',
-    source: { kind: 'files', path: path.join(landing, '*.jsonl'), format: 'json' },
-    target: { table: 'bronze.events', recordKey: ['id'], precombine: 'ts', partitionBy: ['day'] },
-  });
+  pipeline('bronze.mjs', bronzeEvents(landing));
   pipeline('silver.mjs', {
     name: 'silver_events',
     source: { kind: 'table', table: 'bronze.events' },

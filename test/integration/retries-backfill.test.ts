@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
+import { bronzeEvents, landJsonl, writePipeline } from '../support/catalog-files.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-retries-'));
 const warehouse = path.join(root, 'warehouse');
@@ -32,8 +33,8 @@ const jsonIn = async (dir: { warehouse: string; catalog: string }, ...args: stri
   }
 };
 const json = (...args: string[]): Promise<any> => jsonIn({ warehouse, catalog }, ...args);
-const pipeline = (file: string, def: object): void => fs.writeFileSync(path.join(catalog, file), `export default ${JSON.stringify(def, null, 2)};\n`);
-const land = (name: string, rows: object[]): void => fs.writeFileSync(path.join(landing, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+const pipeline = (file: string, def: object): void => writePipeline(catalog, file, def);
+const land = (name: string, rows: object[]): void => landJsonl(landing, name, rows);
 const outcomes = (summary: { results: Array<{ pipeline: string; status: string }> }): string[] => summary.results.map((r) => `${r.pipeline}:${r.status}`);
 const event = (id: number | null, day: string): object => ({ id, ts: 1, day, kind: 'buy', amount: 1 });
 
@@ -43,11 +44,7 @@ const DAYS: Record<string, number> = { '2024-05-01': 2, '2024-05-02': 3, '2024-0
 beforeAll(() => {
   fs.mkdirSync(catalog, { recursive: true });
   fs.mkdirSync(landing, { recursive: true });
-  pipeline('bronze.mjs', {
-    name: 'bronze_events',
-    source: { kind: 'files', path: path.join(landing, '*.jsonl'), format: 'json' },
-    target: { table: 'bronze.events', recordKey: ['id'], precombine: 'ts', partitionBy: ['day'] },
-  });
+  pipeline('bronze.mjs', bronzeEvents(landing));
   pipeline('silver.mjs', {
     name: 'silver_events',
     source: { kind: 'table', table: 'bronze.events', watermarkColumn: 'day' },

@@ -44,6 +44,8 @@ export interface RunResultsEntry {
     readonly deleted: number;
     readonly skipped_as_older: number;
     readonly rejected: number;
+    /** Keys the write left in two partitions of the target (its default, non-global index). */
+    readonly keys_in_two_partitions: number;
   };
   /** The commit instant the run made, or null (no new data, a failure, a skip). */
   readonly instant: string | null;
@@ -107,6 +109,7 @@ function entry(r: RunResult): RunResultsEntry {
       deleted: r.deleted,
       skipped_as_older: r.skippedAsOlder,
       rejected: r.rejected,
+      keys_in_two_partitions: r.keysInTwoPartitions,
     },
     instant: r.instant ?? null,
   };

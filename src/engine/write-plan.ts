@@ -73,6 +73,14 @@ export interface WritePlan extends RecordCounts {
   /** The same records' `__tm_row`, `__tm_rk`, `__tm_pp` and `__tm_fg` only. */
   readonly insertKeys: string;
   /**
+   * Table of the stored copies of the batch's keys in the partitions the batch touches (`rk`: the
+   * record key, or the integer key column; `pp`: the partition path); undefined when nothing was
+   * looked up.
+   */
+  readonly storedMatches: string | undefined;
+  /** The partitions whose stored keys were looked up (`storedMatches` covers them). */
+  readonly lookedUp: ReadonlySet<string>;
+  /**
    * The footers (rows, columns, stored keys: bloom filter and min/max) of the files a lookup read,
    * by absolute path, being read while DuckDB classified (see `readStoredFooter`; undefined: not
    * readable, so the writer asks DuckDB and rebuilds the keys).
@@ -157,6 +165,8 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
   let insertRows: string;
   let insertKeyRows: string;
   let unchanged = 0;
+  let storedMatches: string | undefined;
+  let lookedUp: ReadonlySet<string> = new Set();
   const storedFooters = new Map<string, Promise<StoredFooter | undefined>>();
   if (operation === 'upsert' || operation === 'delete') {
     const touched = new Set(profile.partitions.map((p) => p.partitionPath));
@@ -170,7 +180,8 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
       for (const file of files) storedFooters.set(file, readStoredFooter(args.store, file).catch(() => undefined));
     }
     changes = `${prefix}changes`;
-    await classify(duck, args, source, changes, candidates, files, ord);
+    storedMatches = await classify(duck, args, source, changes, candidates, files, ord);
+    lookedUp = touched;
     // The ordering value is compared like every other column (it is one, unless the caller left it out).
     const compared = [...new Set([...(args.columns ?? []), ...(config.precombineField === undefined ? [] : [config.precombineField])])];
     unchanged = args.dropUnchanged && candidates.length > 0 ? await markUnchanged(duck, changes, source, prefix, files, compared) : 0;
@@ -252,6 +263,8 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
     batch: source,
     inserts,
     insertKeys,
+    storedMatches,
+    lookedUp,
     storedFooters,
   };
 }
@@ -261,7 +274,7 @@ export async function planWrite(args: PlanArgs): Promise<WritePlan> {
  * files' rows whose key is in the batch, and classifies every batch record against them into
  * `changes`, which holds keys and positions only (the records' columns stay in the batch, joined
  * back by `__tm_row`: copying them costs more than reading them again). `files` are the candidates'
- * absolute paths (index = `__tm_fg`).
+ * absolute paths (index = `__tm_fg`). Returns the table of stored matches, if it made one.
  */
 async function classify(
   duck: DuckSession,
@@ -271,7 +284,7 @@ async function classify(
   candidates: ReadonlyArray<FileSlice>,
   files: ReadonlyArray<string>,
   ord: string | undefined,
-): Promise<void> {
+): Promise<string | undefined> {
   const { operation } = args;
   // Stored and incoming records meet on the record key, or on the integer key column that renders it.
   const intKey = integerKeyColumn(args.config, args.schema);
@@ -280,10 +293,13 @@ async function classify(
   if (candidates.length > 0) {
     // Each file's partition, by its position in the list (`__tm_fg`).
     const map = candidates.map((s, i) => `(${i}, ${sqlString(s.partitionPath)})`).join(', ');
-    existing = `(SELECT ${storedKey} AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
+    // Kept (they are about as many as the batch): a key stored in another touched partition than the
+    // one it is inserted into is a key the write leaves in two partitions (`partition-duplicates.ts`).
+    existing = `${changes}_stored`;
+    await duck.run(`CREATE TABLE ${existing} AS SELECT ${storedKey} AS rk, ${ord === undefined ? 'NULL' : `e.${ord}`} AS ord, e.file_row_number AS pos, f.fg AS fg, f.pp AS pp
       FROM read_parquet(${sqlStringList(files)}, file_row_number = true, union_by_name = true, hive_partitioning = false) e
       JOIN (VALUES ${map}) f(fg, pp) ON e.file_index = f.fg
-      WHERE ${storedKey} IN (SELECT ${incomingKey} FROM ${source}))`;
+      WHERE ${storedKey} IN (SELECT ${incomingKey} FROM ${source})`);
   } else {
     // Typed like the batch's key and ordering columns, so comparisons bind the same as with stored rows.
     existing = `(SELECT ${incomingKey} AS rk, ${ord === undefined ? 'NULL' : ord} AS ord, NULL::BIGINT AS pos, NULL::INTEGER AS fg, NULL::VARCHAR AS pp FROM ${source} LIMIT 0)`;
@@ -294,6 +310,7 @@ async function classify(
   await duck.run(`CREATE TABLE ${changes} AS
     SELECT d.__tm_row, d.__tm_rk, d.__tm_pp, e.fg AS __tm_fg, e.pos AS __tm_pos, ${kind} AS __tm_kind
     FROM ${source} d LEFT JOIN ${existing} e ON e.rk = d.${incomingKey} AND e.pp = d.__tm_pp`);
+  return candidates.length > 0 ? existing : undefined;
 }
 
 /** Every live file group, by partition: what an overwrite of the whole table replaces. */

@@ -33,6 +33,8 @@ import { assertPartitionPaths, pathInTable } from './table-paths.ts';
 import { type WarningSink, Warnings } from './warnings.ts';
 import { assertWritable } from './writable.ts';
 import { applyGlobalIndex } from './global-index.ts';
+import { KEYS_IN_TWO_PARTITIONS, countKeysInTwoPartitions } from './partition-duplicates.ts';
+import { type Scratch, scratchObjects } from './scratch.ts';
 
 /** What every engine operation needs. */
 export interface EngineContext {
@@ -92,6 +94,12 @@ export interface CommitResult extends RecordCounts {
   /** With `globalIndex`: records whose partition changed, each also counted as a delete (old copy) and an insert or update. */
   readonly moved?: number;
   /**
+   * Without `globalIndex` (Hudi's default index, keys unique within a partition): keys this write
+   * inserted into a partition while another partition holds the same key after the commit, so
+   * readers see two records for each (see `partition-duplicates.ts`). 0 for unpartitioned tables.
+   */
+  readonly keysInTwoPartitions: number;
+  /**
    * Steps after the commit landed that failed (removing markers, clean, archive, releasing the
    * lock), each with its cause; absent when there were none. The write itself succeeded.
    */
@@ -149,37 +157,6 @@ export async function writeTable(ctx: EngineContext, basePath: string, input: Wr
   }
   const result = done.result!;
   return warnings.messages.length === 0 ? result : { ...result, warnings: [...warnings.messages] };
-}
-
-/**
- * The DuckDB views and tables of one write, named `prefix…`. `release` drops them, once: the file
- * writer calls it as soon as its last statement is done, so the drop runs beside the footers and
- * the commit; the write awaits it before returning (or failing).
- */
-interface Scratch {
-  readonly prefix: string;
-  release(): Promise<void>;
-}
-
-function scratchObjects(duck: DuckSession, prefix: string): Scratch {
-  let dropping: Promise<void> | undefined;
-  return {
-    prefix,
-    release() {
-      if (dropping === undefined) {
-        dropping = dropScratch(duck, prefix);
-        dropping.catch(() => {}); // awaited by writeTable, which raises it; not unhandled meanwhile
-      }
-      return dropping;
-    },
-  };
-}
-
-/** Drops the write's views (dependents first: newest first) and tables, in one round trip. */
-async function dropScratch(duck: DuckSession, prefix: string): Promise<void> {
-  const names = await duck.rows(`SELECT 'VIEW' AS kind, view_name AS name FROM duckdb_views() WHERE starts_with(view_name, '${prefix}')
-    UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE starts_with(table_name, '${prefix}') ORDER BY kind DESC, name DESC`);
-  if (names.length > 0) await duck.run(names.map((r) => `DROP ${String(r.kind)} IF EXISTS ${String(r.name)};`).join('\n'));
 }
 
 /**
@@ -302,6 +279,9 @@ async function stageAndCommit(
     columns: resolved.schema.map((f) => f.name),
     schema: resolved.schema,
   });
+  // A partitioned write without the global index may store a key twice: counted, so callers can say so.
+  const duplicated = global === undefined && options.operation !== 'delete' && options.operation !== 'insert_overwrite_table';
+  const keysInTwoPartitions = duplicated ? await countKeysInTwoPartitions(duck, state, config, resolved.schema, plan, prefix) : 0;
   const result = {
     basePath,
     operation: options.operation,
@@ -310,6 +290,7 @@ async function stageAndCommit(
     deleted: plan.deleted,
     skippedAsOlder: plan.skippedAsOlder + (global?.skippedAsOlder ?? 0),
     ...(global === undefined ? {} : { moved: global.moved }),
+    keysInTwoPartitions,
     notFound: plan.notFound,
     unchanged: plan.unchanged,
     replacedFileGroups: Object.values(plan.replaced).reduce((n, ids) => n + ids.length, 0),
@@ -321,7 +302,11 @@ async function stageAndCommit(
 
   const instant = nextInstantTime(ctx.clock.now(), state?.timeline.lastInstantTime());
   const pending = new PendingCommit(store, basePath, instant, options.operation === 'insert_overwrite_table' ? 'replacecommit' : 'commit');
-  const extraMetadata = { ...(options.extraMetadata ?? {}), schema: avroSchemaJson(config.name, resolved.schema) };
+  const extraMetadata = {
+    ...(options.extraMetadata ?? {}),
+    ...(keysInTwoPartitions === 0 ? {} : { [KEYS_IN_TWO_PARTITIONS]: String(keysInTwoPartitions) }),
+    schema: avroSchemaJson(config.name, resolved.schema),
+  };
   const operationType = OPERATION_TYPES[options.operation];
   progress('writing', plan.groups.length);
   await pending.request();

@@ -57,6 +57,7 @@ const COUNT_COLUMNS = {
   recordsDeleted: 'records_deleted',
   recordsSkippedOlder: 'records_skipped_older',
   recordsRejected: 'records_rejected',
+  keysInTwoPartitions: 'keys_in_two_partitions',
 } as const;
 
 type Row = Record<string, unknown>;

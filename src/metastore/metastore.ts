@@ -54,6 +54,8 @@ export interface PipelineRun {
   readonly recordsDeleted: number;
   readonly recordsSkippedOlder: number;
   readonly recordsRejected: number;
+  /** Record keys the run's write left in two partitions (the target's default, non-global index). */
+  readonly keysInTwoPartitions: number;
   readonly commitInstant: string | null;
   readonly startedAt: Date;
   readonly endedAt: Date | null;
@@ -74,6 +76,7 @@ export type RunOutcome = Pick<
   | 'recordsDeleted'
   | 'recordsSkippedOlder'
   | 'recordsRejected'
+  | 'keysInTwoPartitions'
   | 'commitInstant'
   | 'endedAt'
   | 'processingTimeSeconds'

@@ -9,6 +9,7 @@ import { InvalidArgumentError, messageOf } from '../errors.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
 import type { CheckDefinition } from './definition.ts';
+import type { UniqueScope } from './unique-scope.ts';
 
 /** How many failing rows a check reports. */
 export const MAX_SAMPLES = 5;
@@ -99,11 +100,17 @@ function showValue(value: string | null, quoted: boolean): string {
 const UNQUOTED = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
 
 /** Up to MAX_SAMPLES failing rows of `check`, in record-key order, with their key and checked values. */
-async function samplesOf(duck: DuckSession, relation: string, check: Exclude<CheckDefinition, { kind: 'min_rows' }>, recordKey: ReadonlyArray<string>): Promise<CheckSample[]> {
+async function samplesOf(
+  duck: DuckSession,
+  relation: string,
+  check: Exclude<CheckDefinition, { kind: 'min_rows' }>,
+  recordKey: ReadonlyArray<string>,
+  context: ReadonlyArray<string> = [],
+): Promise<CheckSample[]> {
   const described = await duck.describe(`SELECT * FROM ${relation}`);
   const typeOf = new Map(described.names.map((n, i) => [n, described.types[i]!.toString()]));
   const key = recordKey.filter((k) => typeOf.has(k));
-  const checked = checkedColumns(check, described.names).filter((c) => typeOf.has(c) && !key.includes(c));
+  const checked = [...checkedColumns(check, described.names), ...context].filter((c, i, all) => typeOf.has(c) && !key.includes(c) && all.indexOf(c) === i);
   const shown = [...key, ...checked];
   if (shown.length === 0) return [];
   const select = shown.map((c, i) => `CAST(${sqlIdent(c)} AS VARCHAR) AS c${i}`).join(', ');
@@ -123,9 +130,18 @@ async function samplesOf(duck: DuckSession, relation: string, check: Exclude<Che
 
 /**
  * Runs every check on `relation`; a check that cannot be evaluated (bad column, bad SQL) is an error
- * naming it. `recordKey` (the target's) names the sample rows.
+ * naming it. `recordKey` (the target's) names the sample rows. `unique` checks run over
+ * `uniqueScope` when given (the target as the write would leave it, see `unique-scope.ts`), their
+ * samples showing its context columns (the partition fields) too.
  */
-export async function runChecks(duck: DuckSession, relation: string, checks: ReadonlyArray<CheckDefinition>, pipeline: string, recordKey: ReadonlyArray<string> = []): Promise<CheckResult[]> {
+export async function runChecks(
+  duck: DuckSession,
+  relation: string,
+  checks: ReadonlyArray<CheckDefinition>,
+  pipeline: string,
+  recordKey: ReadonlyArray<string> = [],
+  uniqueScope?: UniqueScope,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
@@ -134,9 +150,10 @@ export async function runChecks(duck: DuckSession, relation: string, checks: Rea
         results.push({ check: describeCheck(check), kind: check.kind, failing: Number(n ?? 0), samples: [] });
         continue;
       }
-      const [n] = await duck.column<bigint | number>(`SELECT count(*) FROM (SELECT 1 FROM ${relation} ${failingFilter(check)})`);
+      const scoped = check.kind === 'unique' && uniqueScope !== undefined ? uniqueScope : { relation, context: [] };
+      const [n] = await duck.column<bigint | number>(`SELECT count(*) FROM (SELECT 1 FROM ${scoped.relation} ${failingFilter(check)})`);
       const failing = Number(n ?? 0);
-      results.push({ check: describeCheck(check), kind: check.kind, failing, samples: failing === 0 ? [] : await samplesOf(duck, relation, check, recordKey) });
+      results.push({ check: describeCheck(check), kind: check.kind, failing, samples: failing === 0 ? [] : await samplesOf(duck, scoped.relation, check, recordKey, scoped.context) });
     } catch (error) {
       throw new InvalidArgumentError(`check ${describeCheck(check)} of pipeline ${pipeline} cannot be evaluated: ${messageOf(error)}`, { value: describeCheck(check), cause: error });
     }

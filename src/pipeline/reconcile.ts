@@ -6,6 +6,7 @@
  * its window is processed again. Either way no window is lost or applied twice.
  */
 import { TableNotFoundError } from '../errors.ts';
+import { KEYS_IN_TWO_PARTITIONS } from '../engine/partition-duplicates.ts';
 import type { CommitMetadata } from '../timeline/commit-metadata.ts';
 import { type PipelineContext, registerTableState, tableLocation } from './context.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
@@ -40,6 +41,7 @@ export async function reconcileRuns(ctx: PipelineContext, def: PipelineDefinitio
         recordsDeleted: 0,
         recordsSkippedOlder: 0,
         recordsRejected: 0,
+        keysInTwoPartitions: 0,
         commitInstant: null,
         endedAt: now,
         processingTimeSeconds: null,
@@ -65,6 +67,7 @@ export async function reconcileRuns(ctx: PipelineContext, def: PipelineDefinitio
       recordsDeleted: totals.deleted,
       recordsSkippedOlder: 0,
       recordsRejected: 0,
+      keysInTwoPartitions: Number(commit.metadata.extraMetadata[KEYS_IN_TWO_PARTITIONS] ?? 0),
       commitInstant: commit.instant,
       endedAt: now,
       processingTimeSeconds: null,

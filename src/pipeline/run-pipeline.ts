@@ -18,6 +18,7 @@ import { type CheckResult, checksFailedMessage, runChecks } from './checks.ts';
 import { type PipelineContext, pathOfNameOrPath, registerTableState, sourceOf, tableLocation } from './context.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
 import { checkpoint, interruptReason } from './interrupt.ts';
+import { uniqueScope } from './unique-scope.ts';
 import { reconcileRuns } from './reconcile.ts';
 import { historyBatch } from './scd2.ts';
 import { type RunStep, failedIn, quoteUserSql, stepOf, withStep } from './run-steps.ts';
@@ -41,6 +42,8 @@ export interface RunResult {
   readonly deleted: number;
   readonly skippedAsOlder: number;
   readonly rejected: number;
+  /** Record keys the write left in two partitions (a target without `index: 'global'`); see `CommitResult.keysInTwoPartitions`. */
+  readonly keysInTwoPartitions: number;
   readonly instant: string | undefined;
   readonly durationSeconds: number;
   readonly checks: ReadonlyArray<CheckResult>;
@@ -72,7 +75,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-const EMPTY = { recordsRead: 0, recordsProcessed: 0, inserted: 0, updated: 0, deleted: 0, skippedAsOlder: 0, rejected: 0 };
+const EMPTY = { recordsRead: 0, recordsProcessed: 0, inserted: 0, updated: 0, deleted: 0, skippedAsOlder: 0, rejected: 0, keysInTwoPartitions: 0 };
 
 /** The result of a run that did not happen. */
 export function skipped(def: PipelineDefinition, reason: string): RunResult {
@@ -115,7 +118,7 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
     windowError = `cannot determine the window: ${messageOf(error)}`;
     window = { start: (await ctx.metastore.lastSuccess(def.name))?.currentRunTimestamp ?? null, end: started };
   }
-  const base: Omit<PipelineRun, 'status' | 'recordsProcessed' | 'recordsRead' | 'recordsInserted' | 'recordsUpdated' | 'recordsDeleted' | 'recordsSkippedOlder' | 'recordsRejected' | 'commitInstant' | 'endedAt' | 'processingTimeSeconds' | 'errorMessage'> = {
+  const base: Omit<PipelineRun, 'status' | 'recordsProcessed' | 'recordsRead' | 'recordsInserted' | 'recordsUpdated' | 'recordsDeleted' | 'recordsSkippedOlder' | 'recordsRejected' | 'keysInTwoPartitions' | 'commitInstant' | 'endedAt' | 'processingTimeSeconds' | 'errorMessage'> = {
     runId,
     pipelineName: def.name,
     targetTable: def.target.table,
@@ -151,6 +154,7 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
       recordsDeleted: result.deleted,
       recordsSkippedOlder: result.skippedAsOlder,
       recordsRejected: result.rejected,
+      keysInTwoPartitions: result.keysInTwoPartitions,
       commitInstant: result.instant ?? null,
       endedAt: ended,
       processingTimeSeconds: durationSeconds,
@@ -179,7 +183,7 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
   checkpointed?.resume(checkpointLookup(ctx, def));
   let step: RunStep = 'extract';
   let extracted = false;
-  await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
+  await duck.run(`DROP VIEW IF EXISTS tm_pipeline_unique; DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
   try {
     checkpoint(options.signal, 'the extract');
     const read = await source.extract(window, 'source');
@@ -206,7 +210,9 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     const processed = Number(n);
     step = 'check';
     checkpoint(options.signal, 'the checks');
-    const checks = await runChecks(duck, 'tm_pipeline_batch', def.checks ?? [], def.name, recordKey);
+    // `unique` looks at the target as the write would leave it (keys left in two partitions too).
+    const scope = await uniqueScope(ctx.engine, def, (await tableLocation(ctx, def.target.table)).basePath, 'tm_pipeline_batch', 'tm_pipeline_unique');
+    const checks = await runChecks(duck, 'tm_pipeline_batch', def.checks ?? [], def.name, recordKey, scope);
     const failed = checks.filter((c) => c.failing > 0);
     if (failed.length > 0) {
       const error = redact(withStep('check', checksFailedMessage(failed)));
@@ -257,6 +263,7 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
       deleted: (history ?? commit).deleted,
       skippedAsOlder: (history ?? commit).skippedAsOlder,
       rejected: 0,
+      keysInTwoPartitions: commit.keysInTwoPartitions,
       instant: commit.instant,
       checks,
       error: undefined,
@@ -266,6 +273,6 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     // in the transform or the write, the source row behind it.
     throw failedIn(step, error, extracted && (step === 'transform' || step === 'write') ? await traceToSource(duck, source, 'source', error) : messageOf(error));
   } finally {
-    await duck.run(`DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
+    await duck.run(`DROP VIEW IF EXISTS tm_pipeline_unique; DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
   }
 }

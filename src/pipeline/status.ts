@@ -37,6 +37,11 @@ export interface PipelineStatus {
    * again, so this is work done, not the size of the target: that is `targetRows`.
    */
   readonly recordsProcessed: number;
+  /**
+   * Record keys the window's runs left in two partitions of the target (a target without
+   * `index: 'global'` keeps a record whose partition value changed in both), summed over the runs.
+   */
+  readonly keysInTwoPartitions: number;
   /** Rows in the target table now; null when it does not exist yet (or could not be read: `targetRowsError`). */
   readonly targetRows: number | null;
   /** Why `targetRows` is null although the target is registered (a damaged or unreadable table). */
@@ -91,6 +96,7 @@ export async function pipelineStatus(ctx: StatusContext, options: { readonly day
       watermark: lastSuccess?.currentRunTimestamp ?? null,
       lastSuccessAt: lastSuccess?.endedAt ?? null,
       recordsProcessed: mine.reduce((a, r) => a + r.recordsProcessed, 0),
+      keysInTwoPartitions: mine.reduce((a, r) => a + r.keysInTwoPartitions, 0),
       targetRows: rows.rows,
       targetRowsError: rows.error,
       meanDurationSeconds: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0) / durations.length,

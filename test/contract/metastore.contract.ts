@@ -42,7 +42,7 @@ function registration(database: string, name: string, overrides: Partial<TableRe
 
 const ZERO: Omit<RunOutcome, 'status' | 'endedAt'> = {
   recordsProcessed: 0, recordsRead: 0, recordsInserted: 0, recordsUpdated: 0, recordsDeleted: 0,
-  recordsSkippedOlder: 0, recordsRejected: 0, commitInstant: null, processingTimeSeconds: null, errorMessage: null,
+  recordsSkippedOlder: 0, recordsRejected: 0, keysInTwoPartitions: 0, commitInstant: null, processingTimeSeconds: null, errorMessage: null,
 };
 
 /** Start times that never repeat, so runs started in one millisecond still list in start order. */
@@ -157,7 +157,7 @@ export function describeMetastoreContract(label: string, factory: () => Promise<
       const message = `boom ✗ ${'x'.repeat(100_000)} ünïcode 🌊\nline two`;
       const outcome: RunOutcome = {
         status: 'FAILED', recordsProcessed: 2 ** 40 + 7, recordsRead: 2 ** 33, recordsInserted: 3, recordsUpdated: 4, recordsDeleted: 5,
-        recordsSkippedOlder: 6, recordsRejected: 7, commitInstant: '20261123101600000', endedAt: ended, processingTimeSeconds: 31.333, errorMessage: message,
+        recordsSkippedOlder: 6, recordsRejected: 7, keysInTwoPartitions: 8, commitInstant: '20261123101600000', endedAt: ended, processingTimeSeconds: 31.333, errorMessage: message,
       };
       await ms.finishRun(runId, outcome);
       const [back] = await ms.runs({ pipelineName: start.pipelineName });

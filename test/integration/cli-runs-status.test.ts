@@ -111,7 +111,7 @@ describe('tidemark runs', () => {
     expect(starts).toEqual([...starts].sort((a, b) => b - a));
     expect(Object.keys(all[0]!)).toEqual([
       'runId', 'pipeline', 'target', 'status', 'windowStart', 'windowEnd', 'recordsRead', 'recordsProcessed', 'inserted', 'updated',
-      'deleted', 'skippedAsOlder', 'rejected', 'instant', 'startedAt', 'endedAt', 'durationSeconds', 'error',
+      'deleted', 'skippedAsOlder', 'rejected', 'keysInTwoPartitions', 'instant', 'startedAt', 'endedAt', 'durationSeconds', 'error',
     ]);
     expect((await json('runs', '--limit', '2')).map((r: { runId: string }) => r.runId)).toEqual(all.slice(0, 2).map((r) => r.runId));
     const broken = (await json('runs', '--pipeline', 'broken_feed')) as Array<Record<string, any>>;

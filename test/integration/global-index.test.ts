@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { definePipeline, validatePipeline } from '../../src/pipeline/definition.ts';
 import { runPipeline } from '../../src/pipeline/run-pipeline.ts';
+import { pipelineStatus } from '../../src/pipeline/status.ts';
 import { TidemarkSession } from '../../src/session.ts';
 import { useEngine } from '../support/engine.ts';
 
@@ -47,7 +48,29 @@ describe('an upsert whose partition value changed', () => {
     await tm.upsert(base, { rows: [{ id: 1, ts: 1, day: 'd1', v: 'a' }] }, { create });
     const r = await tm.upsert(base, { rows: [{ id: 1, ts: 2, day: 'd2', v: 'a2' }] });
     expect(r.moved).toBeUndefined();
+    expect(r.keysInTwoPartitions).toBe(1);
     expect(await rows(base)).toEqual(['1@d1=a', '1@d2=a2']);
+  });
+
+  it('without it counts the keys a write leaves in two partitions, wherever the other copy is', async () => {
+    for (const [label, key] of [['integer', (n: number) => n], ['text', (n: number) => `k${n}`]] as const) {
+      const base = path.join(dir, `count-${label}`);
+      const row = (n: number, day: string, ts = 1): Record<string, unknown> => ({ id: key(n), ts, day, v: `${n}${day}` });
+      await tm.upsert(base, { rows: [row(1, 'd1'), row(2, 'd1'), row(3, 'd2'), row(4, 'd3')] }, { create });
+      // Into d1 (touched, so its keys were looked up): id 3 is stored in d2, id 4 in d3 (untouched).
+      // id 5 is new everywhere, id 1 an update in place, id 6 arrives in two partitions at once.
+      const r = await tm.upsert(base, { rows: [row(3, 'd1', 2), row(4, 'd1', 2), row(5, 'd1'), row(1, 'd1', 2), row(6, 'd4'), row(6, 'd5')] });
+      expect([label, r.inserted, r.updated, r.keysInTwoPartitions]).toEqual([label, 5, 1, 3]);
+      // An update of a key already stored twice, and a move by a delete in the same batch, add none.
+      const again = await tm.upsert(base, { rows: [row(3, 'd1', 3), { ...row(2, 'd1', 3), _hoodie_is_deleted: true }, row(2, 'd6', 3)] });
+      expect([label, again.inserted, again.deleted, again.keysInTwoPartitions]).toEqual([label, 1, 1, 0]);
+      // insert (no lookup): every partition's files are read.
+      const ins = await tm.write(base, { rows: [row(5, 'd7'), row(7, 'd7')] }, { operation: 'insert' });
+      expect([label, ins.keysInTwoPartitions]).toEqual([label, 1]);
+    }
+    const flat = path.join(dir, 'unpartitioned');
+    await tm.upsert(flat, { rows: [{ id: 1, ts: 1, v: 'a' }] }, { create: { ...create, partitionFields: [] } });
+    expect((await tm.upsert(flat, { rows: [{ id: 2, ts: 1, v: 'b' }] })).keysInTwoPartitions).toBe(0);
   });
 });
 
@@ -80,5 +103,37 @@ describe("a pipeline with target.index 'global'", () => {
     expect(stored.map((r) => `${String(r.id)}@${String(r.day)}`).sort()).toEqual(['1@d2', '2@d1']);
     const bad = { name: 'x', source: { kind: 'files', path: 'x' }, target: { table: 'g.x', recordKey: ['id'], index: 'everywhere' } };
     expect(() => validatePipeline(bad, 'x.mjs')).toThrow(/target\.index "everywhere" is not partition or global/);
+  });
+
+  it('with the default index reports the key left in two partitions, and `unique` fails on it', async () => {
+    const landing = path.join(root, 'landing-default');
+    fs.mkdirSync(landing, { recursive: true });
+    const land = (name: string, rows: object[]): void => fs.writeFileSync(path.join(landing, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    land('a.jsonl', [{ id: 1, ts: 1, day: 'd1', email: 'a@x' }, { id: 2, ts: 1, day: 'd1', email: 'b@x' }]);
+    const target = { recordKey: ['id'], precombine: 'ts', partitionBy: ['day'] };
+    const source = { kind: 'files', path: path.join(landing, '*.jsonl') } as const;
+    const checked = definePipeline({ name: 'checked', source, target: { table: 'g.checked', ...target }, checks: [{ kind: 'unique', column: 'id' }, { kind: 'unique', column: 'email' }] });
+    const plain = definePipeline({ name: 'plain', source, target: { table: 'g.plain', ...target } });
+    for (const def of [checked, plain]) expect((await runPipeline(session.context, def)).error).toBeUndefined();
+    // id 1 moves to d2; id 3 (new) takes id 2's email.
+    land('b.jsonl', [{ id: 1, ts: 2, day: 'd2', email: 'a@x' }, { id: 3, ts: 1, day: 'd1', email: 'b@x' }]);
+    const failed = await runPipeline(session.context, checked);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toContain("[check] 2 checks failed: unique(id), unique(email)");
+    expect(failed.error).toContain("unique(id): 2 rows fail, e.g. id=1 day='d1', id=1 day='d2'");
+    // id 1's two copies share an email too.
+    expect(failed.error).toContain("unique(email): 4 rows fail, e.g. id=1 email='a@x' day='d1', id=1 email='a@x' day='d2', id=2 email='b@x' day='d1', id=3 email='b@x' day='d1'");
+    const rows = async (table: string): Promise<string[]> => (await session.engine.read(path.join(root, 'warehouse', 'g', table), { columns: ['id', 'day'] })).map((r) => `${String(r.id)}@${String(r.day)}`).sort();
+    expect(await rows('checked')).toEqual(['1@d1', '2@d1']); // nothing written
+    // Without the check the run succeeds, and its result, its log row and `status` say how many keys are doubled.
+    const ran = await runPipeline(session.context, plain);
+    expect([ran.status, ran.inserted, ran.keysInTwoPartitions]).toEqual(['SUCCESS', 2, 1]);
+    expect(await rows('plain')).toEqual(['1@d1', '1@d2', '2@d1', '3@d1']);
+    const [logged] = await session.context.metastore.runs({ pipelineName: 'plain', newestFirst: true, limit: 1 });
+    expect(logged!.keysInTwoPartitions).toBe(1);
+    const [status] = await pipelineStatus(session.context, { days: 1, pipeline: 'plain' });
+    expect(status!.keysInTwoPartitions).toBe(1);
+    // A rerun with nothing new leaves the count where it was: it is what each run did.
+    expect((await runPipeline(session.context, plain)).keysInTwoPartitions).toBe(0);
   });
 });

@@ -3,6 +3,8 @@
  * database). Every suite works in its own `tm_test_<random>` schema, dropped at the end, so parallel
  * files and reruns never collide, and the migrations are proved to work outside `public`.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import knex, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { KnexMetastore } from '../../src/metastore/knex-metastore.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
 import { describeMetastoreContract } from '../contract/metastore.contract.ts';
 
+const MIGRATIONS = fs.readdirSync(path.join(import.meta.dirname, '..', '..', 'migrations')).filter((f) => f.endsWith('.ts')).sort();
 const describePg = describe.skipIf(!(await postgresAvailable()));
 
 /** A fresh schema on the server and a way to drop it. */
@@ -81,7 +84,7 @@ describePg('PostgreSQL metastore specifics', () => {
     try {
       await Promise.all(stores.map((s) => s.migrate()));
       const applied = (await fresh.admin.withSchema(fresh.schema).from('knex_migrations').select('name', 'batch')) as Array<{ name: string; batch: number }>;
-      expect(applied.map((m) => m.name)).toEqual(['20261123000001_create_table_registry.ts', '20261123000002_create_pipeline_log.ts', '20261207000001_pipeline_log_run_kind.ts']);
+      expect(applied.map((m) => m.name)).toEqual(MIGRATIONS);
       expect(new Set(applied.map((m) => m.batch)).size).toBe(1);
     } finally {
       for (const s of stores) await s.close();
@@ -91,13 +94,13 @@ describePg('PostgreSQL metastore specifics', () => {
   it('applies a migration that is missing from an otherwise migrated store', async () => {
     // Simulates a store migrated by an older Tidemark that lacked the second migration.
     await fresh.admin.schema.withSchema(fresh.schema).dropTable('pipeline_log');
-    await fresh.admin.withSchema(fresh.schema).from('knex_migrations').whereIn('name', ['20261123000002_create_pipeline_log.ts', '20261207000001_pipeline_log_run_kind.ts']).del();
+    await fresh.admin.withSchema(fresh.schema).from('knex_migrations').whereIn('name', MIGRATIONS.slice(1)).del();
     const store = onSchema(fresh.schema);
     try {
       await store.migrate();
       expect(await fresh.admin.schema.withSchema(fresh.schema).hasTable('pipeline_log')).toBe(true);
       const names = await fresh.admin.withSchema(fresh.schema).from('knex_migrations').orderBy('id').pluck('name');
-      expect(names).toEqual(['20261123000001_create_table_registry.ts', '20261123000002_create_pipeline_log.ts', '20261207000001_pipeline_log_run_kind.ts']);
+      expect(names).toEqual(MIGRATIONS);
     } finally {
       await store.close();
     }

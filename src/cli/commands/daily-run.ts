@@ -112,6 +112,7 @@ function describe(result: DailyRunResult, dryRun: boolean): string {
     error: errorSummary(r.error),
   }));
   const failed = result.results.filter((r) => r.status === 'FAILED').length;
+  const doubled = result.results.filter((r) => r.keysInTwoPartitions > 0).map((r) => `warning: ${r.pipeline} left ${r.keysInTwoPartitions} key(s) of ${r.target} in two partitions (their partition value changed; target.index: 'global' moves records instead)\n`);
   // One line of each error in the table; every failed pipeline's whole error in a block after it.
-  return renderTable(rows, Object.keys(rows[0]!)) + (failed === 0 ? 'all pipelines succeeded\n' : `${failed} pipeline(s) FAILED\n`) + renderFailureReport(result.results);
+  return renderTable(rows, Object.keys(rows[0]!)) + (failed === 0 ? 'all pipelines succeeded\n' : `${failed} pipeline(s) FAILED\n`) + doubled.join('') + renderFailureReport(result.results);
 }

@@ -62,6 +62,7 @@ export function runJson(r: PipelineRun): Record<string, unknown> {
     deleted: r.recordsDeleted,
     skippedAsOlder: r.recordsSkippedOlder,
     rejected: r.recordsRejected,
+    keysInTwoPartitions: r.keysInTwoPartitions,
     instant: r.commitInstant,
     startedAt: r.startedAt,
     endedAt: r.endedAt,

@@ -202,6 +202,11 @@ function describe(statuses: ReadonlyArray<PipelineStatus>, days: number, width: 
     "records: processed by the last run  rows: in the target table now  stale: since the last success",
   ];
   let text = [...lines, '', ...legend.flatMap((l) => wrapText(l, width))].join('\n') + '\n';
+  const doubled = statuses.filter((p) => p.keysInTwoPartitions > 0);
+  if (doubled.length > 0) {
+    const what = `keys stored in two partitions (the target's default index keeps a record whose partition value changed in both; target.index: 'global' moves it):`;
+    text += '\n' + [what, ...doubled.map((p) => `  ${p.pipeline} → ${p.target}: ${p.keysInTwoPartitions} in the last ${days} day${days === 1 ? '' : 's'}`)].flatMap((l) => wrapText(l, width)).join('\n') + '\n';
+  }
   const failed = statuses.filter((p) => p.lastStatus === 'FAILED');
   if (failed.length > 0) {
     text += `\nlast run FAILED in ${failed.length === 1 ? '1 pipeline' : `${failed.length} pipelines`}:\n`;

@@ -100,5 +100,8 @@ function describeResult(r: CommitResult, seconds: number): string {
   for (const [label, n] of counts) lines.push(`  ${`${label}:`.padEnd(18)}${n}`);
   if (r.addedColumns.length > 0) lines.push(`  added columns:    ${r.addedColumns.join(', ')}`);
   if (r.widenedColumns.length > 0) lines.push(`  widened columns:  ${r.widenedColumns.join(', ')}`);
+  if (r.keysInTwoPartitions > 0) {
+    lines.push(`  keys now in two partitions: ${r.keysInTwoPartitions} (their partition value changed; the table's index is unique per partition, so each is kept in both)`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 /** The `tidemark` peer: the engine through its public API only. */
 import fs from 'node:fs';
 import { Tidemark } from '../src/engine/tidemark.ts';
-import type { CommitResult } from '../src/engine/write.ts';
+import type { CommitResult } from '../src/engine/write/write.ts';
 import { type Peer, type WriteExtras, snapshotSql, toSnapshot } from './peer.ts';
 
 function extras(r: CommitResult): WriteExtras {

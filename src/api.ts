@@ -29,7 +29,20 @@ async function withSession<T>(options: WithSession<object>, fn: (s: TidemarkSess
   }
 }
 
-/** Runs one pipeline, by catalog name or given as a definition. */
+/**
+ * Runs one pipeline, by catalog name or given as a definition: extract its window, transform,
+ * check, write the target as one commit, and log the run in the metastore. A failed run is a
+ * result (`status: 'FAILED'`, with `error`), not an exception.
+ *
+ * @param options - The run's options, plus session options or an open `session`; default: a
+ *   session from the environment, opened and closed by this call.
+ * @throws {@link InvalidArgumentError} when no pipeline of the catalog has that name.
+ * @throws Without `session`, the errors of `TidemarkSession.open`: {@link InvalidArgumentError} (bad configuration, a catalog module
+ *   that fails to load), {@link NotFoundError} (with `readOnly`: no metastore, or one not initialised),
+ *   {@link MetastoreInUseError} (the embedded metastore is open in another process),
+ *   {@link MetastoreError}, {@link StorageError}.
+ * @throws {@link MetastoreError} when the run log cannot be read or written.
+ */
 export async function runPipeline(nameOrDefinition: string | PipelineDefinition, options: WithSession<RunOptions> = {}): Promise<RunResult> {
   return withSession(options, async (s) => {
     const def = typeof nameOrDefinition === 'string' ? s.context.pipelines.get(nameOrDefinition) : nameOrDefinition;
@@ -41,12 +54,35 @@ export async function runPipeline(nameOrDefinition: string | PipelineDefinition,
   });
 }
 
-/** Runs every due pipeline in dependency order; a catalog folder that does not exist is an error (unless `definitions` are given). */
+/**
+ * Runs every due pipeline in dependency order; a catalog folder that does not exist is an error
+ * (unless `definitions` are given). Failed runs are results, not exceptions.
+ *
+ * @param options - Which pipelines, backfill dates, dry run (see `DailyRunOptions`), plus session
+ *   options or an open `session`; default: every due pipeline of the environment's catalog.
+ * @throws {@link InvalidArgumentError} when the catalog folder does not exist, a named pipeline is
+ *   unknown, pipelines depend on each other in a cycle, or a backfill's dates are malformed or incomplete.
+ * @throws Without `session`, the errors of `TidemarkSession.open`: {@link InvalidArgumentError} (bad configuration, a catalog module
+ *   that fails to load), {@link NotFoundError} (with `readOnly`: no metastore, or one not initialised),
+ *   {@link MetastoreInUseError} (the embedded metastore is open in another process),
+ *   {@link MetastoreError}, {@link StorageError}.
+ * @throws {@link MetastoreError} when the run log cannot be read or written.
+ */
 export async function dailyRun(options: WithSession<DailyRunOptions> = {}): Promise<DailyRunResult> {
   return withSession(options, (s) => dailyRunIn(s.context, options), 'required');
 }
 
-/** Per-pipeline summaries over the last `days` days. */
+/**
+ * Per-pipeline summaries over the last `days` UTC days, from the metastore's run log.
+ *
+ * @param options - `days` (a count of days), `pipeline` to summarize only one (default: all), plus
+ *   session options or an open `session`.
+ * @throws Without `session`, the errors of `TidemarkSession.open`: {@link InvalidArgumentError} (bad configuration, a catalog module
+ *   that fails to load), {@link NotFoundError} (with `readOnly`: no metastore, or one not initialised),
+ *   {@link MetastoreInUseError} (the embedded metastore is open in another process),
+ *   {@link MetastoreError}, {@link StorageError}.
+ * @throws {@link MetastoreError} when the run log cannot be read.
+ */
 export async function pipelineStatus(options: WithSession<{ readonly days: number; readonly pipeline?: string }>): Promise<PipelineStatus[]> {
   return withSession(options, (s) => pipelineStatusIn(s.context, options));
 }

@@ -23,14 +23,15 @@ export {
   type ScannedTable,
 } from './engine/tidemark.ts';
 export type { Row, Value } from './storage/duckdb/values.ts';
-export type { CommitResult, WriteOptions } from './engine/write.ts';
-export type { RollbackResult } from './engine/rollback.ts';
-export type { CleanResult } from './engine/clean.ts';
-export { WRITE_OPERATIONS, type WriteOperation } from './engine/write-plan.ts';
-export type { WriteInput, InputFormat } from './engine/input.ts';
-export type { ReadOptions } from './engine/read.ts';
-export type { CreateTableOptions } from './engine/create-table.ts';
-export type { TableState } from './engine/table-state.ts';
+export type { CommitResult, WriteOptions, WriteProgress } from './engine/write/write.ts';
+export type { WarningSink } from './engine/context.ts';
+export type { RollbackResult } from './engine/services/rollback.ts';
+export type { CleanResult } from './engine/services/clean.ts';
+export { WRITE_OPERATIONS, type WriteOperation, type RecordCounts } from './engine/write/write-plan.ts';
+export type { WriteInput, InputFormat } from './engine/write/input.ts';
+export type { ReadOptions } from './engine/read/read.ts';
+export type { CreateTableOptions } from './engine/write/create-table.ts';
+export type { TableState } from './engine/load/table-state.ts';
 export type { NewTableOptions, TableConfig, KeyGenerator } from './table/table-config.ts';
 export type { ColumnType, Field, Schema } from './table/schema.ts';
 export type { FileSlice, Replacement } from './table/file-slice.ts';
@@ -56,6 +57,7 @@ export type {
   TableSource,
   CheckDefinition,
   TargetDefinition,
+  Scd2Columns,
   Schedule,
   Lookback,
 } from './pipeline/definition.ts';

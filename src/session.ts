@@ -46,7 +46,17 @@ export class TidemarkSession {
     readonly context: PipelineContext,
   ) {}
 
-  /** Opens a session; the metastore's migrations run on first use. */
+  /**
+   * Opens a session: resolves the configuration (flags, then the environment, then defaults), loads
+   * the catalog, opens an engine and the metastore (whose migrations run on first use). Close it.
+   *
+   * @throws {@link InvalidArgumentError} for a bad configuration value, a catalog module that fails
+   *   to load (`strict`, the default), or a missing catalog folder (`required`).
+   * @throws {@link NotFoundError} with `readOnly`, when the metastore does not exist or is not initialised.
+   * @throws {@link MetastoreInUseError} when the embedded metastore is open in another process.
+   * @throws {@link MetastoreError} when the metastore cannot be opened or migrated.
+   * @throws {@link StorageError} when the warehouse's directories cannot be created.
+   */
   static async open(options: SessionOptions = {}): Promise<TidemarkSession> {
     const config = resolveConfig(options, options.env ?? process.env);
     const store = new LocalFileStore();

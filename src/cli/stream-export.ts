@@ -13,7 +13,7 @@
  * `--output` file (see `stream-sink.ts`), but what already went to stdout stays there.
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { type PreparedQuery, queryError } from '../engine/read-stream.ts';
+import { type PreparedQuery, queryError } from '../engine/read/read-stream.ts';
 import type { DuckSession } from '../storage/duckdb/session.ts';
 import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
 import { csvLinesSql, deduplicatedNames, jsonLinesSql, outputColumns } from '../storage/duckdb/text-sql.ts';

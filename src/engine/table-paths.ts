@@ -8,6 +8,7 @@ import path from 'node:path';
 import { InvalidInputError, TableFormatError } from '../errors.ts';
 import { partitionPathProblem } from '../table/partition-path.ts';
 import type { TableConfig } from '../table/table-config.ts';
+import { META_FOLDER } from './layout.ts';
 
 /** Longest path the file system takes, in bytes (Linux's PATH_MAX less its NUL). */
 const MAX_PATH_BYTES = 4095;
@@ -33,7 +34,7 @@ export function pathInTable(basePath: string, p: string, check: PathCheck = {}):
   const rel = path.relative(base, resolved);
   const first = rel.split(path.sep)[0];
   const outside = (rel === '' && check.dir !== true) || first === '..' || path.isAbsolute(rel);
-  const inMeta = check.data === true && first === '.hoodie';
+  const inMeta = check.data === true && first === META_FOLDER;
   if (outside || inMeta || p.includes('\0')) {
     const table = check.table ?? basePath;
     const where = rel === '' ? `the base path of table ${table} itself` : outside ? `outside table ${table}` : `inside the metadata folder .hoodie of table ${table}`;

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { InvalidArgumentError, MetastoreError, TidemarkError, messageOf } from '../errors.ts';
+import { isInstantTime } from '../timeline/instant.ts';
+import { COUNT_COLUMNS, type Row, toRun, toTable } from './knex-rows.ts';
 import { type Metastore, type PipelineRun, type RegisteredTable, RUN_STATUSES, type RunOutcome, type RunKind, RUN_KINDS, type RunQuery, type RunStatus, type TableRegistration } from './metastore.ts';
 
 /**
@@ -46,21 +48,11 @@ select case when exists (
   ) then false else pg_try_advisory_lock(k.key) end as acquired
 from (select hashtextextended(?, 0) as key) k`;
 const UNLOCK_SQL = 'select pg_advisory_unlock(hashtextextended(?, 0)) as released';
+/** The recorded latest instant as a 17-digit time, compared bytewise (not by the database's collation). */
+const INSTANT_17 = `(case when length(latest_instant) = 14 then latest_instant || '000' else latest_instant end) collate "C"`;
 const MIGRATE_LOCK_KEY = 'tidemark:metastore:migrate';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A run's counters and their columns. */
-const COUNT_COLUMNS = {
-  recordsProcessed: 'records_processed',
-  recordsRead: 'records_read',
-  recordsInserted: 'records_inserted',
-  recordsUpdated: 'records_updated',
-  recordsDeleted: 'records_deleted',
-  recordsSkippedOlder: 'records_skipped_older',
-  recordsRejected: 'records_rejected',
-  keysInTwoPartitions: 'keys_in_two_partitions',
-} as const;
 
-type Row = Record<string, unknown>;
 /** The parts of knex's (untyped) client that locking needs. */
 interface PoolClient {
   readonly config: { readonly pool?: { readonly max?: number } };
@@ -180,15 +172,22 @@ export class KnexMetastore implements Metastore {
     });
   }
 
-  /** Sets the latest instant; a null `schema` keeps the recorded one (a commit without schema metadata says nothing new). */
-  async updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<void> {
+  /**
+   * Compare-and-swap: one conditional UPDATE (atomic in PostgreSQL) that sets the latest instant
+   * (and a non-null `schema`; null keeps the recorded one) only when it moves the recorded instant
+   * forward, instants compared as 17-digit times (a 14-digit one is its second's `000` millisecond).
+   */
+  async updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<boolean> {
+    if (!isInstantTime(latestInstant)) throw new InvalidArgumentError(`latest instant of table ${database}.${name} must be an instant time of 14 or 17 digits (got "${latestInstant}")`, { value: latestInstant });
     return this.wrap(`could not update the state of table ${database}.${name}`, async () => {
-      const count = await this.knex('table_registry').where({ database_name: database, table_name: name }).update({
-        latest_instant: latestInstant,
-        schema: schema ?? this.knex.ref('schema'),
-        updated_at: this.knex.fn.now(),
-      });
-      if (count === 0) throw new InvalidArgumentError(`table ${database}.${name} is not registered in the metastore`, { value: `${database}.${name}` });
+      const moved: Row[] = await this.knex('table_registry')
+        .where({ database_name: database, table_name: name })
+        .where((q) => q.whereNull('latest_instant').orWhereRaw(`${INSTANT_17} < ?`, [`${latestInstant}000`.slice(0, 17)]))
+        .update({ latest_instant: latestInstant, schema: schema ?? this.knex.ref('schema'), updated_at: this.knex.fn.now() }, ['table_name']);
+      if (moved.length > 0) return true;
+      const row: Row | undefined = await this.knex('table_registry').select('table_name').where({ database_name: database, table_name: name }).first();
+      if (row === undefined) throw new InvalidArgumentError(`table ${database}.${name} is not registered in the metastore`, { value: `${database}.${name}` });
+      return false;
     });
   }
 
@@ -350,49 +349,4 @@ export class KnexMetastore implements Metastore {
 
 function checkUuid(runId: string): void {
   if (!UUID.test(runId)) throw new InvalidArgumentError(`run id must be a UUID (got "${runId}")`, { value: runId });
-}
-
-function toTable(row: Row): RegisteredTable {
-  return {
-    database: String(row.database_name),
-    name: String(row.table_name),
-    basePath: String(row.base_path),
-    recordKeyFields: json(row.record_key_fields) as string[],
-    precombineField: (row.precombine_field as string | null) ?? null,
-    partitionFields: json(row.partition_fields) as string[],
-    tableType: String(row.table_type),
-    schema: (row.schema as string | null) ?? null,
-    properties: json(row.properties) as Record<string, string>,
-    latestInstant: (row.latest_instant as string | null) ?? null,
-    createdAt: date(row.created_at),
-    updatedAt: date(row.updated_at),
-  };
-}
-
-function toRun(row: Row): PipelineRun {
-  const counts = Object.fromEntries(Object.entries(COUNT_COLUMNS).map(([field, column]) => [field, Number(row[column])]));
-  return {
-    runId: String(row.run_id),
-    pipelineName: String(row.pipeline_name),
-    targetTable: String(row.target_table),
-    status: row.status as RunStatus,
-    lastRunTimestamp: row.last_run_timestamp == null ? null : date(row.last_run_timestamp),
-    currentRunTimestamp: date(row.current_run_timestamp),
-    ...(counts as Pick<PipelineRun, keyof typeof COUNT_COLUMNS>),
-    commitInstant: (row.commit_instant as string | null) ?? null,
-    startedAt: date(row.started_at),
-    endedAt: row.ended_at == null ? null : date(row.ended_at),
-    processingTimeSeconds: row.processing_time_seconds == null ? null : Number(row.processing_time_seconds),
-    errorMessage: (row.error_message as string | null) ?? null,
-    ...(row.run_kind === 'backfill' ? { kind: 'backfill' as const } : {}), // the default is not said: a run reads back as started
-  };
-}
-
-/** jsonb arrives parsed from both drivers; a string means a driver configured to leave it raw. */
-function json(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
-}
-
-function date(value: unknown): Date {
-  return value instanceof Date ? value : new Date(value as string);
 }

@@ -106,8 +106,14 @@ export interface Metastore {
   registerTable(table: TableRegistration): Promise<RegisteredTable>;
   getTable(database: string, name: string): Promise<RegisteredTable | undefined>;
   listTables(): Promise<RegisteredTable[]>;
-  /** Records the latest completed instant (and schema) of a table after a commit. */
-  updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<void>;
+  /**
+   * Records the latest completed instant (and schema, unless null) of a table after a commit, as a
+   * compare-and-swap: only when `latestInstant` (14 or 17 digits) is later than the recorded one (or
+   * none is recorded), so writers finishing out of order never move it backwards. Resolves to whether
+   * it moved; false is no error (the registry already shows a later, or the same, commit). Throws
+   * `InvalidArgumentError` when the table is not registered or `latestInstant` is not an instant time.
+   */
+  updateTableState(database: string, name: string, latestInstant: string, schema: string | null): Promise<boolean>;
   /** Removes the registration of `database.name` (never the table's files); resolves to whether there was one. */
   unregisterTable(database: string, name: string): Promise<boolean>;
 

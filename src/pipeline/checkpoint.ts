@@ -9,18 +9,10 @@
 import { TableNotFoundError } from '../errors.ts';
 import { type PipelineContext, tableLocation } from './context.ts';
 import type { PipelineDefinition } from './definition.ts';
+import type { CheckpointLookup, CheckpointedSource } from './sources/checkpointed.ts';
 import type { Source } from './sources/source.ts';
 
-/** Where a source finds its previous checkpoint: the value of `key` and the commit it is in. */
-export type CheckpointLookup = (key: string) => Promise<{ readonly value: string; readonly instant: string } | undefined>;
-
-/** A source with a checkpoint. */
-export interface CheckpointedSource {
-  /** Given before `extract`: how to find the previous checkpoint (read only if needed). */
-  resume(lookup: CheckpointLookup): void;
-  /** After `extract`: the entries to add to the commit's `extraMetadata` (none when nothing is to be recorded). */
-  checkpoint(): Readonly<Record<string, string>>;
-}
+export type { CheckpointLookup, CheckpointedSource } from './sources/checkpointed.ts';
 
 export function isCheckpointed(source: Source): source is Source & CheckpointedSource {
   return typeof (source as Partial<CheckpointedSource>).resume === 'function' && typeof (source as Partial<CheckpointedSource>).checkpoint === 'function';

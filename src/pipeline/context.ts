@@ -4,16 +4,12 @@
  */
 import path from 'node:path';
 import type { Tidemark } from '../engine/tidemark.ts';
-import type { TableState } from '../engine/table-state.ts';
+import type { TableState } from '../engine/load/table-state.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metastore } from '../metastore/metastore.ts';
 import type { FileStore } from '../storage/file-store.ts';
 import type { Clock } from '../time/clock.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
-import { FilesSourceReader } from './sources/files-source.ts';
-import { PostgresSourceReader } from './sources/postgres-source.ts';
-import type { Source, SourceContext } from './sources/source.ts';
-import { TableSourceReader } from './sources/table-source.ts';
 
 /** The dependencies of pipeline runs. */
 export interface PipelineContext {
@@ -60,22 +56,4 @@ export async function pathOfNameOrPath(ctx: PipelineContext, nameOrPath: string)
     if (found !== undefined) return found.basePath;
   }
   return nameOrPath;
-}
-
-/** The reader of a pipeline's source. */
-export function sourceOf(ctx: PipelineContext, def: PipelineDefinition): Source {
-  const sctx: SourceContext = {
-    engine: ctx.engine,
-    store: ctx.store,
-    warehouse: ctx.warehouse,
-    tablePath: async (name) => {
-      const { database, name: table } = splitTableName(name);
-      return (await ctx.metastore.getTable(database, table))?.basePath;
-    },
-  };
-  switch (def.source.kind) {
-    case 'files': return new FilesSourceReader(def.source, sctx);
-    case 'postgres': return new PostgresSourceReader(def.source, sctx);
-    case 'table': return new TableSourceReader(def.source, sctx);
-  }
 }

@@ -7,7 +7,7 @@
  * watermark.
  */
 import { InvalidArgumentError, messageOf } from '../errors.ts';
-import { findScanCalls } from '../engine/scan-rewrite.ts';
+import { findScanCalls } from '../engine/read/scan-rewrite.ts';
 import type { PipelineRun } from '../metastore/metastore.ts';
 import type { PipelineContext } from './context.ts';
 import type { PipelineDefinition } from './definition.ts';
@@ -18,26 +18,30 @@ import { type Window, type WindowBasis, backfillBasisText, backfillWindows, data
 
 /** Options of a daily run. */
 export interface DailyRunOptions {
-  /** Only these pipelines (run whether due or not). */
+  /** Only these pipelines, by name (run whether due or not). Default (or empty): every pipeline that is due. */
   readonly pipelines?: ReadonlyArray<string>;
-  /** Run every pipeline, due or not. */
+  /** Run every pipeline, due or not. Default: false (only those due). */
   readonly all?: boolean;
-  /** Only report the windows that would be processed. */
+  /** Only report the windows that would be processed; nothing runs. Default: false. */
   readonly dryRun?: boolean;
   /**
    * Backfill: replay the day windows from `from` to `to` (dates, inclusive), of the source's
    * watermark column when it has one (the data date), else of processing time. Backfill runs never
    * move the watermark: the next normal run takes the window it would have taken without them.
+   * Dates are `YYYY-MM-DD` (UTC); `from` and `to` go together. Default: no backfill.
    */
   readonly from?: string;
+  /** The last day of a backfill (`YYYY-MM-DD`, UTC, inclusive); see `from`. */
   readonly to?: string;
+  /** Rebuild each selected pipeline's target from a full load (see `RunOptions.fullRefresh`); selects every pipeline. Default: false. */
   readonly fullRefresh?: boolean;
   /**
    * Stops the daily run: the running pipeline stops at its next safe point and is logged FAILED
    * (its window unchanged); the pipelines not started yet are reported SKIPPED. See `RunOptions.signal`.
+   * Default: none.
    */
   readonly signal?: AbortSignal;
-  /** Told as each pipeline starts (for progress displays). */
+  /** Told as each pipeline starts (for progress displays): its name, its 1-based `index` and the `total` selected. Default: none. */
   readonly onProgress?: (event: { readonly pipeline: string; readonly index: number; readonly total: number }) => void;
 }
 

@@ -6,7 +6,7 @@
  * its window is processed again. Either way no window is lost or applied twice.
  */
 import { TableNotFoundError } from '../errors.ts';
-import { KEYS_IN_TWO_PARTITIONS } from '../engine/partition-duplicates.ts';
+import { KEYS_IN_TWO_PARTITIONS } from '../engine/write/partition-duplicates.ts';
 import type { CommitMetadata } from '../timeline/commit-metadata.ts';
 import { type PipelineContext, registerTableState, tableLocation } from './context.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';

@@ -11,15 +11,17 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, messageOf } from '../errors.ts';
 import { redact } from '../util/redact.ts';
 import type { PipelineRun } from '../metastore/metastore.ts';
-import { rewriteScans } from '../engine/scan-rewrite.ts';
+import { rewriteScans } from '../engine/read/scan-rewrite.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
 import { checkpointLookup, isCheckpointed } from './checkpoint.ts';
 import { type CheckResult, checksFailedMessage, runChecks } from './checks.ts';
-import { type PipelineContext, pathOfNameOrPath, registerTableState, sourceOf, tableLocation } from './context.ts';
+import { type PipelineContext, pathOfNameOrPath, registerTableState, tableLocation } from './context.ts';
+import { sourceOf } from './sources/source-of.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
 import { checkpoint, interruptReason } from './interrupt.ts';
 import { uniqueScope } from './unique-scope.ts';
 import { reconcileRuns } from './reconcile.ts';
+import { createRunObjects } from './run-objects.ts';
 import { historyBatch } from './scd2.ts';
 import { type RunStep, failedIn, quoteUserSql, stepOf, withStep } from './run-steps.ts';
 import { traceToSource } from './sources/trace.ts';
@@ -58,19 +60,19 @@ export interface RunResult {
 
 /** Options of one run. */
 export interface RunOptions {
-  /** An explicit window (backfill) instead of the one the watermark gives; logged `backfill`, it leaves the watermark where it was. */
+  /** An explicit window (backfill) instead of the one the watermark gives; logged `backfill`, it leaves the watermark where it was. Default: the watermark's window. */
   readonly window?: Window;
-  /** Rebuilds the target from a full load (an `insert_overwrite_table` replacecommit). */
+  /** Rebuilds the target from a full load (an `insert_overwrite_table` replacecommit). Default: false. */
   readonly fullRefresh?: boolean;
-  /** Called after checks pass, before the table write starts (hooks for crash tests and callers). */
+  /** Called after checks pass, before the table write starts (hooks for crash tests and callers); awaited. Default: none. */
   readonly beforeCommit?: () => Promise<void> | void;
-  /** Called after the table commit, before the log records SUCCESS. */
+  /** Called after the table commit, with its instant time, before the log records SUCCESS; awaited. Default: none. */
   readonly afterCommit?: (instant: string) => Promise<void> | void;
   /**
    * Stops the run at its next safe point (before extract, transform, checks or the write; never
    * inside the commit): it is logged FAILED, its window unchanged. Abort with the signal's name
    * (`controller.abort('SIGTERM')`) for the log to say `interrupted by SIGTERM`. Already aborted:
-   * the run is not started (SKIPPED).
+   * the run is not started (SKIPPED). Default: none (the run goes to its end).
    */
   readonly signal?: AbortSignal;
 }
@@ -176,32 +178,34 @@ type Executed = Omit<RunResult, 'pipeline' | 'runId' | 'status' | 'target' | 'wi
 
 async function execute(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions, runId: string, window: Window): Promise<Executed> {
   const duck = ctx.engine.duck;
-  const out = 'tm_pipeline_out';
   const source = sourceOf(ctx, def);
   // A source that remembers what it read (the files ledger) keeps that in the commit's extraMetadata.
   const checkpointed = isCheckpointed(source) ? source : undefined;
   checkpointed?.resume(checkpointLookup(ctx, def));
   let step: RunStep = 'extract';
   let extracted = false;
-  await duck.run(`DROP VIEW IF EXISTS tm_pipeline_unique; DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
+  // The run's DuckDB objects, in a schema of its own: other runs in this process use the same instance.
+  const own = await createRunObjects(duck);
+  const out = own.out;
   try {
     checkpoint(options.signal, 'the extract');
-    const read = await source.extract(window, 'source');
+    const read = await source.extract(window, own.staged);
     if (read === undefined) return { ...EMPTY, instant: undefined, checks: [], error: undefined };
     extracted = true;
+    await own.exposeSource();
     step = 'transform';
     checkpoint(options.signal, 'the transform');
     const transform = def.transform ?? 'SELECT * FROM source';
     const sql = await rewriteScans(transform, async (call) => ctx.engine.readSql(await pathOfNameOrPath(ctx, call.path), call.options));
     try {
-      await duck.run(`CREATE TABLE ${out} AS ${sql}`);
+      await own.runTransform(`CREATE TABLE ${own.outName} AS ${sql}`); // `source` is the run's own
     } catch (error) {
-      throw new InvalidArgumentError(`transform of pipeline ${def.name} failed: ${quoteUserSql(messageOf(error), `CREATE TABLE ${out} AS `)}`, { value: def.name, cause: error });
+      throw new InvalidArgumentError(`transform of pipeline ${def.name} failed: ${quoteUserSql(messageOf(error), `CREATE TABLE ${own.outName} AS `)}`, { value: def.name, cause: error });
     }
     const { recordKey, precombine } = def.target;
     const order = precombine === undefined ? '' : ` ORDER BY ${sqlIdent(precombine)} DESC`;
     try {
-      await duck.run(`CREATE TABLE tm_pipeline_batch AS SELECT * FROM ${out} QUALIFY row_number() OVER (PARTITION BY ${recordKey.map(sqlIdent).join(', ')}${order}) = 1`);
+      await duck.run(`CREATE TABLE ${own.batch} AS SELECT * FROM ${out} QUALIFY row_number() OVER (PARTITION BY ${recordKey.map(sqlIdent).join(', ')}${order}) = 1`);
     } catch (error) {
       const wanted = [...recordKey, ...(precombine === undefined ? [] : [precombine])].join(', ');
       throw new InvalidArgumentError(`the transform output of pipeline ${def.name} cannot be keyed for table ${def.target.table} (record key and precombine: ${wanted}): ${messageOf(error)}`, { value: def.name, cause: error });
@@ -211,8 +215,8 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     step = 'check';
     checkpoint(options.signal, 'the checks');
     // `unique` looks at the target as the write would leave it (keys left in two partitions too).
-    const scope = await uniqueScope(ctx.engine, def, (await tableLocation(ctx, def.target.table)).basePath, 'tm_pipeline_batch', 'tm_pipeline_unique');
-    const checks = await runChecks(duck, 'tm_pipeline_batch', def.checks ?? [], def.name, recordKey, scope);
+    const scope = await uniqueScope(ctx.engine, def, (await tableLocation(ctx, def.target.table)).basePath, own.batch, own.unique);
+    const checks = await runChecks(duck, own.batch, def.checks ?? [], def.name, recordKey, scope);
     const failed = checks.filter((c) => c.failing > 0);
     if (failed.length > 0) {
       const error = redact(withStep('check', checksFailedMessage(failed)));
@@ -225,7 +229,7 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     const target = await tableLocation(ctx, def.target.table);
     const { database, name } = splitTableName(def.target.table);
     // A history target (scd2.ts) writes the closes and opens it computes from the transform output.
-    const history = def.target.mode === 'scd2' ? await historyBatch(ctx.engine, def, target.basePath, out, window) : undefined;
+    const history = def.target.mode === 'scd2' ? await historyBatch(ctx.engine, def, target.basePath, { schema: own.schema, table: own.outName }, window) : undefined;
     if (history?.rows === 0 && !target.registered) return { ...EMPTY, recordsRead: read, recordsProcessed: processed, skippedAsOlder: history.skippedAsOlder, instant: undefined, checks, error: undefined };
     const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}`, label: `the transform output of pipeline ${def.name}` }, {
       operation: options.fullRefresh && history === undefined ? 'insert_overwrite_table' : 'upsert',
@@ -271,8 +275,8 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
   } catch (error) {
     // Said here, while the staged source still exists: the step, and for a conversion or key error
     // in the transform or the write, the source row behind it.
-    throw failedIn(step, error, extracted && (step === 'transform' || step === 'write') ? await traceToSource(duck, source, 'source', error) : messageOf(error));
+    throw failedIn(step, error, extracted && (step === 'transform' || step === 'write') ? await traceToSource(duck, source, own.staged, error) : messageOf(error));
   } finally {
-    await duck.run(`DROP VIEW IF EXISTS tm_pipeline_unique; DROP TABLE IF EXISTS source; DROP TABLE IF EXISTS ${out}; DROP TABLE IF EXISTS tm_pipeline_batch`);
+    await own.drop();
   }
 }

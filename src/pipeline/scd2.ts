@@ -31,7 +31,7 @@
  * key and valid_from) identifies a version, and dbt_updated_at equals valid_from in both strategies.
  */
 import { InvalidArgumentError, TableNotFoundError, messageOf } from '../errors.ts';
-import { DELETE_MARKER, META_COLUMNS } from '../engine/conform.ts';
+import { DELETE_MARKER, META_COLUMNS } from '../table/meta-fields.ts';
 import type { Tidemark } from '../engine/tidemark.ts';
 import { sqlIdent, sqlString } from '../storage/duckdb/sql.ts';
 import { type PipelineDefinition, scd2Columns } from './definition.ts';
@@ -53,7 +53,10 @@ export interface HistoryBatch {
   readonly rows: number;
 }
 
-const SCRATCH = ['tm_scd2_ev', 'tm_scd2_cur', 'tm_scd2_chain', 'tm_scd2_flag', 'tm_scd2_eff', 'tm_scd2_rows'];
+const SCRATCH = ['ev', 'cur', 'chain', 'flag', 'eff', 'rows'] as const;
+/** The scratch tables of a history batch, in `schema` (a run's own, so concurrent runs never share them). */
+type Scratch = Readonly<Record<(typeof SCRATCH)[number], string>>;
+const scratchIn = (schema: string): Scratch => Object.fromEntries(SCRATCH.map((t) => [t, `${schema}.tm_scd2_${t}`])) as Scratch;
 
 /** The history table's record key for a target: (key…, valid_from). */
 export function historyKey(def: PipelineDefinition): string[] {
@@ -61,12 +64,15 @@ export function historyKey(def: PipelineDefinition): string[] {
 }
 
 /**
- * Replaces the DuckDB table `relation` (the transform output) with the history batch for the table
+ * Replaces the DuckDB table `output.table` of schema `output.schema` (the transform output; the
+ * batch's scratch tables go in the same schema) with the history batch for the table
  * at `basePath`: the closes and opens one upsert commit applies. Reads the stored latest version of
  * the batch's keys through the engine (a full read of the table, filtered to those keys).
  */
-export async function historyBatch(engine: Tidemark, def: PipelineDefinition, basePath: string, relation: string, window: Window): Promise<HistoryBatch> {
+export async function historyBatch(engine: Tidemark, def: PipelineDefinition, basePath: string, output: { readonly schema: string; readonly table: string }, window: Window): Promise<HistoryBatch> {
   const duck = engine.duck;
+  const relation = `${output.schema}.${output.table}`;
+  const t = scratchIn(output.schema);
   const cols = scd2Columns(def.target);
   const [VF, VT, CUR] = [cols.validFrom, cols.validTo, cols.current].map(sqlIdent) as [string, string, string];
   const keys = def.target.recordKey;
@@ -92,60 +98,60 @@ export async function historyBatch(engine: Tidemark, def: PipelineDefinition, ba
   const list = (xs: ReadonlyArray<string>): string => xs.map((x) => `, ${x}`).join('');
 
   try {
-    await dropScratch(engine);
+    await dropScratch(engine, t);
     // The batch's events: distinct rows, a delete's non-key columns cleared (it only closes).
-    await duck.run(`CREATE TABLE tm_scd2_ev AS SELECT DISTINCT ${K}${list(cmp.map((c) => `CASE WHEN ${del} THEN NULL ELSE ${sqlIdent(c)} END AS ${sqlIdent(c)}`))},
+    await duck.run(`CREATE TABLE ${t.ev} AS SELECT DISTINCT ${K}${list(cmp.map((c) => `CASE WHEN ${del} THEN NULL ELSE ${sqlIdent(c)} END AS ${sqlIdent(c)}`))},
       ${vf} AS __tm_vf, ${del} AS __tm_del FROM ${relation}`);
-    await checkEvents(engine, keys, precombine, fail);
+    await checkEvents(engine, t, keys, precombine, fail);
 
     const stored = await storedLatest(engine, def, basePath, cols, fail);
     if (stored === undefined) {
-      await duck.run(`CREATE TABLE tm_scd2_cur AS SELECT ${K}${list(cmp.map(sqlIdent))}, __tm_vf AS ${VF}, __tm_vf AS ${VT}, true AS ${CUR} FROM tm_scd2_ev WHERE false`);
+      await duck.run(`CREATE TABLE ${t.cur} AS SELECT ${K}${list(cmp.map(sqlIdent))}, __tm_vf AS ${VF}, __tm_vf AS ${VT}, true AS ${CUR} FROM ${t.ev} WHERE false`);
     } else {
-      await duck.run(`CREATE TABLE tm_scd2_cur AS SELECT ${stored.columns.map(sqlIdent).join(', ')} FROM (${stored.sql}) h
-        WHERE EXISTS (SELECT 1 FROM tm_scd2_ev e WHERE ${on('e', 'h')})
+      await duck.run(`CREATE TABLE ${t.cur} AS SELECT ${stored.columns.map(sqlIdent).join(', ')} FROM (${stored.sql}) h
+        WHERE EXISTS (SELECT 1 FROM ${t.ev} e WHERE ${on('e', 'h')})
         QUALIFY row_number() OVER (PARTITION BY ${K} ORDER BY ${VF} DESC) = 1`);
     }
     const have = new Set(stored?.columns ?? [...keys, ...cmp]);
     const current = `coalesce(${CUR}, ${VT} IS NULL)`;
     const same = cmp.length === 0 ? 'true' : cmp.map((c) => `e.${sqlIdent(c)} IS NOT DISTINCT FROM c.${sqlIdent(c)}`).join(' AND ');
     // Each event classified against the key's latest stored version (`cur`): newer, a replay, or older.
-    await duck.run(`CREATE TABLE tm_scd2_chain AS
+    await duck.run(`CREATE TABLE ${t.chain} AS
       WITH cur AS (
         SELECT ${K}${list(cmp.map((c) => (have.has(c) ? sqlIdent(c) : `NULL AS ${sqlIdent(c)}`)))}, ${VF} AS __tm_vf, NOT ${current} AS __tm_del,
           CASE WHEN ${current} THEN ${VF} ELSE ${VT} END AS __tm_last
-        FROM tm_scd2_cur),
+        FROM ${t.cur}),
       ev AS (
         SELECT e.*, CASE
           WHEN c.__tm_last IS NULL OR e.__tm_vf > c.__tm_last THEN 'new'
           WHEN e.__tm_vf = c.__tm_last AND CASE WHEN e.__tm_del THEN c.__tm_del ELSE NOT c.__tm_del AND ${same} END THEN 'same'
           ELSE 'older' END AS __tm_class
-        FROM tm_scd2_ev e LEFT JOIN cur c ON ${on('e', 'c')})
+        FROM ${t.ev} e LEFT JOIN cur c ON ${on('e', 'c')})
       SELECT ${K}${list(cmp.map(sqlIdent))}, __tm_vf, __tm_del, 0 AS __tm_seq, 'cur' AS __tm_class FROM cur
       UNION ALL BY NAME
       SELECT ${K}${list(cmp.map(sqlIdent))}, __tm_vf, __tm_del, 1 AS __tm_seq, __tm_class FROM ev`);
     // Per key, in order: the state before each event (open or closed) and whether its columns differ.
     const ordered = `WINDOW w AS (PARTITION BY ${K} ORDER BY __tm_seq, __tm_vf)`;
     const changed = cmp.length === 0 ? 'false' : cmp.map((c) => `lag(${sqlIdent(c)}) OVER w IS DISTINCT FROM ${sqlIdent(c)}`).join(' OR ');
-    await duck.run(`CREATE TABLE tm_scd2_flag AS SELECT *, coalesce(NOT lag(__tm_del) OVER w, false) AS __tm_prev_open, (${changed}) AS __tm_changed
-      FROM tm_scd2_chain WHERE __tm_class IN ('cur', 'new') ${ordered}`);
+    await duck.run(`CREATE TABLE ${t.flag} AS SELECT *, coalesce(NOT lag(__tm_del) OVER w, false) AS __tm_prev_open, (${changed}) AS __tm_changed
+      FROM ${t.chain} WHERE __tm_class IN ('cur', 'new') ${ordered}`);
     // Events that change something (a delete of an open version; a version after a closed state, or
     // differing from the open one), each ending the version before it.
-    await duck.run(`CREATE TABLE tm_scd2_eff AS SELECT *, lead(__tm_vf) OVER w AS __tm_vt, coalesce(NOT lag(__tm_del) OVER w, false) AS __tm_closes
-      FROM tm_scd2_flag WHERE __tm_seq = 0 OR CASE WHEN __tm_del THEN __tm_prev_open ELSE NOT __tm_prev_open OR __tm_changed END ${ordered}`);
+    await duck.run(`CREATE TABLE ${t.eff} AS SELECT *, lead(__tm_vf) OVER w AS __tm_vt, coalesce(NOT lag(__tm_del) OVER w, false) AS __tm_closes
+      FROM ${t.flag} WHERE __tm_seq = 0 OR CASE WHEN __tm_del THEN __tm_prev_open ELSE NOT __tm_prev_open OR __tm_changed END ${ordered}`);
     // Opens carry the batch's columns; closes the stored row whole (columns the batch lacks too).
-    await duck.run(`CREATE TABLE tm_scd2_rows AS
-      SELECT ${data.map(sqlIdent).join(', ')}, __tm_vf AS ${VF}, __tm_vt AS ${VT}, __tm_vt IS NULL AS ${CUR} FROM tm_scd2_eff WHERE __tm_seq = 1 AND NOT __tm_del
+    await duck.run(`CREATE TABLE ${t.rows} AS
+      SELECT ${data.map(sqlIdent).join(', ')}, __tm_vf AS ${VF}, __tm_vt AS ${VT}, __tm_vt IS NULL AS ${CUR} FROM ${t.eff} WHERE __tm_seq = 1 AND NOT __tm_del
       UNION ALL BY NAME
       SELECT c.* EXCLUDE (${VT}, ${CUR}), f.__tm_vt AS ${VT}, false AS ${CUR}
-      FROM tm_scd2_cur c JOIN tm_scd2_eff f ON ${on('c', 'f')} AND f.__tm_seq = 0 WHERE NOT f.__tm_del AND f.__tm_vt IS NOT NULL`);
+      FROM ${t.cur} c JOIN ${t.eff} f ON ${on('c', 'f')} AND f.__tm_seq = 0 WHERE NOT f.__tm_del AND f.__tm_vt IS NOT NULL`);
     const [counts] = (await duck.plainRows(`SELECT
-      (SELECT count(*) FROM tm_scd2_eff WHERE __tm_seq = 1 AND NOT __tm_del) AS inserted,
-      (SELECT count(*) FROM tm_scd2_eff WHERE __tm_seq = 1 AND __tm_closes AND NOT __tm_del) AS updated,
-      (SELECT count(*) FROM tm_scd2_eff WHERE __tm_seq = 1 AND __tm_closes AND __tm_del) AS deleted,
-      (SELECT count(*) FROM tm_scd2_chain WHERE __tm_class = 'older') AS older,
-      (SELECT count(*) FROM tm_scd2_rows) AS n`)) as [Record<string, bigint>];
-    await duck.run(`DROP TABLE ${relation}; ALTER TABLE tm_scd2_rows RENAME TO ${relation}`);
+      (SELECT count(*) FROM ${t.eff} WHERE __tm_seq = 1 AND NOT __tm_del) AS inserted,
+      (SELECT count(*) FROM ${t.eff} WHERE __tm_seq = 1 AND __tm_closes AND NOT __tm_del) AS updated,
+      (SELECT count(*) FROM ${t.eff} WHERE __tm_seq = 1 AND __tm_closes AND __tm_del) AS deleted,
+      (SELECT count(*) FROM ${t.chain} WHERE __tm_class = 'older') AS older,
+      (SELECT count(*) FROM ${t.rows}) AS n`)) as [Record<string, bigint>];
+    await duck.run(`DROP TABLE ${relation}; ALTER TABLE ${t.rows} RENAME TO ${output.table}`);
     return {
       recordKey: historyKey(def),
       inserted: Number(counts.inserted),
@@ -158,20 +164,20 @@ export async function historyBatch(engine: Tidemark, def: PipelineDefinition, ba
     if (error instanceof InvalidArgumentError && error.message.startsWith(what)) throw error;
     return fail(`cannot be computed: ${messageOf(error)}`, error);
   } finally {
-    await dropScratch(engine);
+    await dropScratch(engine, t);
   }
 }
 
 /** Fails a batch whose versions have no valid_from, or two different versions with the same one. */
-async function checkEvents(engine: Tidemark, keys: ReadonlyArray<string>, precombine: string | undefined, fail: (m: string) => never): Promise<void> {
+async function checkEvents(engine: Tidemark, t: Scratch, keys: ReadonlyArray<string>, precombine: string | undefined, fail: (m: string) => never): Promise<void> {
   const K = keys.map(sqlIdent).join(', ');
   if (precombine !== undefined) {
-    const [nulls] = await engine.duck.plainRows(`SELECT count(*) AS n FROM tm_scd2_ev WHERE __tm_vf IS NULL`);
+    const [nulls] = await engine.duck.plainRows(`SELECT count(*) AS n FROM ${t.ev} WHERE __tm_vf IS NULL`);
     if (Number(nulls!.n) > 0) fail(`${String(nulls!.n)} rows have a NULL precombine value (${precombine}), so no valid_from`);
   }
   // Key values as DuckDB's text, as the checks' samples show them.
   const text = keys.map((k, i) => `CAST(${sqlIdent(k)} AS VARCHAR) AS k${i}`).join(', ');
-  const [tie] = await engine.duck.plainRows(`SELECT ${text}, count(*) AS n FROM tm_scd2_ev GROUP BY ${K}, __tm_vf HAVING count(*) > 1 ORDER BY ${K} LIMIT 1`);
+  const [tie] = await engine.duck.plainRows(`SELECT ${text}, count(*) AS n FROM ${t.ev} GROUP BY ${K}, __tm_vf HAVING count(*) > 1 ORDER BY ${K} LIMIT 1`);
   if (tie !== undefined) {
     const key = keys.map((k, i) => `${k}=${String(tie[`k${i}`])}`).join(' ');
     const why = precombine === undefined ? 'the target has no precombine field to order them (check strategy: one version per key per run)' : `they have the same ${precombine}`;
@@ -207,6 +213,6 @@ async function storedLatest(
   return { sql, columns };
 }
 
-async function dropScratch(engine: Tidemark): Promise<void> {
-  await engine.duck.run(SCRATCH.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' '));
+async function dropScratch(engine: Tidemark, t: Scratch): Promise<void> {
+  await engine.duck.run(SCRATCH.map((name) => `DROP TABLE IF EXISTS ${t[name]};`).join(' '));
 }

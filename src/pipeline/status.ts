@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { TableNotFoundError, messageOf } from '../errors.ts';
-import { loadTable, visibleSlices } from '../engine/table-state.ts';
+import { loadTable, visibleSlices } from '../engine/load/table-state.ts';
 import type { PipelineRun, RunStatus } from '../metastore/metastore.ts';
 import type { PipelineContext } from './context.ts';
 import { splitTableName } from './definition.ts';

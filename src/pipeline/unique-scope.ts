@@ -51,7 +51,7 @@ export async function uniqueScope(engine: Tidemark, def: PipelineDefinition, bas
   const replaces = [...same(key), ...(def.target.index === 'global' ? [] : same(partition))].join(' AND ');
   // A batch row that deletes (`_hoodie_is_deleted`) replaces the stored one and leaves nothing.
   const live = batchColumns.has('_hoodie_is_deleted') ? 'WHERE NOT coalesce(b._hoodie_is_deleted, false)' : '';
-  await duck.run(`CREATE OR REPLACE TEMP VIEW ${view} AS
+  await duck.run(`CREATE OR REPLACE VIEW ${view} AS
     SELECT ${pick(storedColumns, 's')} FROM (${stored}) s WHERE NOT EXISTS (SELECT 1 FROM ${batch} b WHERE ${replaces})
     UNION ALL BY NAME
     SELECT ${pick(batchColumns, 'b')} FROM ${batch} b ${live}`);

@@ -1,5 +1,5 @@
 /**
- * Which base files a reader sees (format spec §10): per file group, the latest committed base file at
+ * Which base files a reader sees (Hudi's file-system view; format notes §10, shared/reference/hudi-format.md, outside this repository): per file group, the latest committed base file at
  * or before the read instant, leaving out groups that a replacecommit at or before that instant
  * replaced, and every file of an instant that never completed.
  */

@@ -1,5 +1,5 @@
 /**
- * Where new records go (Hudi's UpsertPartitioner, format spec §9): first into the partition's small
+ * Where new records go (Hudi's UpsertPartitioner; format notes §9, shared/reference/hudi-format.md, outside this repository): first into the partition's small
  * file groups, each up to the max file size, then into new file groups of at most
  * `maxFileSize / avgRecordSize` records. Pure arithmetic; the engine does the moving.
  */

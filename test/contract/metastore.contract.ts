@@ -127,6 +127,50 @@ export function describeMetastoreContract(label: string, factory: () => Promise<
       await expect(ms.updateTableState(db, 'missing', '20261123121500000', null)).rejects.toBeInstanceOf(InvalidArgumentError);
     });
 
+    it('updateTableState only moves the latest instant forward, and says whether it moved', async () => {
+      const db = unique('db');
+      const ms = h.metastore;
+      await ms.registerTable(registration(db, 'orders'));
+      expect(await ms.updateTableState(db, 'orders', '20261123121500000', '{"v":"newer"}')).toBe(true);
+      // A writer that finishes later with an older commit leaves the newer one (and its schema).
+      expect(await ms.updateTableState(db, 'orders', '20261123111500000', '{"v":"older"}')).toBe(false);
+      expect(await ms.getTable(db, 'orders')).toMatchObject({ latestInstant: '20261123121500000', schema: '{"v":"newer"}' });
+      expect(await ms.updateTableState(db, 'orders', '20261123121500000', '{"v":"same"}')).toBe(false); // the same instant is no move
+      expect(await ms.getTable(db, 'orders')).toMatchObject({ latestInstant: '20261123121500000', schema: '{"v":"newer"}' });
+      await expect(ms.updateTableState(db, 'orders', '2026-11-23', null)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(ms.updateTableState(db, 'missing', '20261123111500000', null)).rejects.toBeInstanceOf(InvalidArgumentError);
+    });
+
+    it('updateTableState compares 14- and 17-digit instants as times (a 14-digit one is its second\'s 000)', async () => {
+      const db = unique('db');
+      const ms = h.metastore;
+      await ms.registerTable(registration(db, 'orders', { latestInstant: '20261123101600' }));
+      const step = async (instant: string) => [await ms.updateTableState(db, 'orders', instant, null), (await ms.getTable(db, 'orders'))?.latestInstant];
+      expect(await step('20261123101600000')).toEqual([false, '20261123101600']); // the same second
+      expect(await step('20261123101559999')).toEqual([false, '20261123101600']);
+      expect(await step('20261123101600001')).toEqual([true, '20261123101600001']);
+      expect(await step('20261123101600')).toEqual([false, '20261123101600001']);
+      expect(await step('20261123101601')).toEqual([true, '20261123101601']);
+      expect(await step('20261123101600999')).toEqual([false, '20261123101601']);
+      expect(await step('20261123101601000')).toEqual([false, '20261123101601']);
+    });
+
+    it('concurrent updateTableState calls arriving newest first end at the newest instant', async () => {
+      const peer = await h.peer();
+      try {
+        const db = unique('db');
+        await h.metastore.registerTable(registration(db, 'orders', { latestInstant: '20261123100000' }));
+        const instants = Array.from({ length: 12 }, (_, i) => `202611231016${String(i).padStart(2, '0')}${i % 3 === 0 ? '' : '500'}`);
+        const newest = instants.at(-1)!;
+        const newestFirst = [...instants].reverse();
+        const moved = await Promise.all(newestFirst.map((t, i) => (i % 2 === 0 ? h.metastore : peer).updateTableState(db, 'orders', t, `{"v":"${t}"}`)));
+        expect(moved[0]).toBe(true);
+        expect(await h.metastore.getTable(db, 'orders')).toMatchObject({ latestInstant: newest, schema: `{"v":"${newest}"}` });
+      } finally {
+        await peer.close();
+      }
+    });
+
     it('unregisters one table, leaving the others and saying whether there was one', async () => {
       const db = unique('db');
       const ms = h.metastore;

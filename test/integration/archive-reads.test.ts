@@ -8,6 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 describe('reads and writes across the archived timeline', () => {
   let tm: Tidemark;
@@ -18,7 +19,7 @@ describe('reads and writes across the archived timeline', () => {
     base = path.join(e.dir, 't');
   });
   beforeAll(async () => {
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('t', { partitionFields: ['p'] });
     // Partition `cold` is written once, by the first commit; `hot` by every commit after it.
     instants.push((await tm.upsert(base, { rows: [{ id: 0, ts: 0, p: 'cold', v: 'kept' }] }, { create })).instant!);
     for (let i = 1; i <= 40; i++) instants.push((await tm.upsert(base, { rows: [{ id: i, ts: i, p: 'hot', v: `v${i}` }] })).instant!);

@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archiveTimeline, readArchivedTimeline } from '../../src/engine/archive.ts';
-import { loadTable } from '../../src/engine/table-state.ts';
+import { archiveTimeline } from '../../src/engine/services/archive.ts';
+import { readArchivedTimeline } from '../../src/engine/load/archived-timeline.ts';
+import { loadTable } from '../../src/engine/load/table-state.ts';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
@@ -15,6 +16,7 @@ import { fileSlicesAsOf } from '../../src/table/file-slice.ts';
 import { ARCHIVED_META_ENTRY_SCHEMA_JSON, fromArchivedEntry } from '../../src/timeline/archived-entry.ts';
 import { type CommitMetadata, parseCommitMetadata } from '../../src/timeline/commit-metadata.ts';
 import { type AvroDataBlock, decodeLogBlocks } from '../../src/timeline/log-format.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const store = new LocalFileStore();
 const ctx = { store };
@@ -38,7 +40,7 @@ describe('archiveTimeline', () => {
     // Two partitions, a few keys: every commit rewrites one file group and leaves the others.
     for (let i = 1; i <= 35; i++) {
       const r = await tm.upsert(template, { rows: [{ id: i % 4, region: i % 2 === 0 ? 'eu' : 'us', ts: i, v: `v${i}` }] }, {
-        create: { name: 'archived', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['region'], keepMaxCommits: 1000 }, // archived by hand below, not by the writes
+        create: tableOptions('archived', { partitionFields: ['region'], keepMaxCommits: 1000 }), // archived by hand below, not by the writes
       });
       instants.push(r.instant!);
     }
@@ -183,7 +185,7 @@ describe('archiveTimeline', () => {
 
   it('the archived metadata names the files readers still need (the recipe for wiring readers)', async () => {
     const base = path.join(root, 'untouched');
-    const create = { name: 'untouched', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['region'], keepMaxCommits: 1000 };
+    const create = tableOptions('untouched', { partitionFields: ['region'], keepMaxCommits: 1000 });
     const first = (await tm.upsert(base, { rows: [{ id: 1, region: 'a', ts: 1, v: 'kept' }] }, { create })).instant!;
     for (let i = 2; i <= 6; i++) await tm.upsert(base, { rows: [{ id: 2, region: 'b', ts: i, v: `b${i}` }] });
     expect((await archiveTimeline(ctx, await loadTable(store, base), { minCommits: 2, maxCommits: 3 })).archived).toContain(first);

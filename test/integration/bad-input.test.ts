@@ -7,12 +7,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
-import type { WriteInput } from '../../src/engine/input.ts';
-import type { WriteOptions } from '../../src/engine/write.ts';
+import type { WriteInput } from '../../src/engine/write/input.ts';
+import type { WriteOptions } from '../../src/engine/write/write.ts';
 import { InvalidArgumentError, InvalidInputError, SchemaConflictError, type TidemarkError } from '../../src/errors.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 'orders', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'] };
+const create = tableOptions('orders', { partitionFields: ['dt'] });
 
 describe('bad input changes nothing', () => {
   let tm: Tidemark;

@@ -10,12 +10,13 @@ import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { InvalidInputError, TableFormatError } from '../../src/errors.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 describe('damaged tables and awkward input', () => {
   let tm: Tidemark;
   let dir: string;
   useEngine('damaged', (e) => ({ tm, dir } = e));
-  const create = (name: string) => ({ name, recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] });
+  const create = (name: string) => tableOptions(name, { partitionFields: ['p'] });
   const fresh = async (name: string): Promise<{ base: string; instant: string }> => {
     const base = path.join(dir, name);
     const r = await tm.upsert(base, { rows: [{ id: 1, ts: 1, p: 'a', v: 'x' }, { id: 2, ts: 1, p: 'b', v: 'y' }] }, { create: create(name) });

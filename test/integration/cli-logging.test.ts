@@ -7,14 +7,14 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PG_URL, postgresAvailable } from '../support/postgres.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tidemark.mjs', import.meta.url));
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-logging-'));
+const root = useTempDir('logging');
 const warehouse = path.join(root, 'warehouse');
 const catalog = path.join(root, 'catalog');
 const brokenCatalog = path.join(root, 'catalog-broken');
@@ -90,8 +90,6 @@ beforeAll(async () => {
   for (let i = 0; i < 3000; i++) csv.push(`${i},p${i % 3},${i * 2}`);
   fs.writeFileSync(path.join(root, 'rows.csv'), csv.join('\n') + '\n');
 });
-
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('log formats', () => {
   it('--log-format json: one JSON object per line on stderr, data alone on stdout; the default when stderr is not a terminal', async () => {

@@ -3,18 +3,17 @@
  * paths go), a `files` source keyed by a watermark column, and the package-level pipeline API.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { dailyRun, pipelineStatus, runPipeline } from '../../src/api.ts';
 import { definePipeline } from '../../src/pipeline/definition.ts';
 import { HUDI_FIXTURES, extractFixture } from '../support/hudi-fixtures.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-registry-'));
+const root = useTempDir('registry');
 const warehouse = path.join(root, 'warehouse');
 const catalog = path.join(root, 'catalog');
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -17,8 +16,9 @@ import { resolveConfig } from '../../src/config/config.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
 import { bronzeEvents, landJsonl, writePipeline } from '../support/catalog-files.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-runs-status-'));
+const root = useTempDir('runs-status');
 const warehouse = path.join(root, 'warehouse');
 const catalog = path.join(root, 'catalog');
 const landing = path.join(root, 'landing');
@@ -99,7 +99,6 @@ beforeAll(async () => {
   land('b.jsonl', [{ id: 2, ts: 2, day: '2024-05-02' }, { id: 3, ts: 1, day: '2024-05-03' }]);
   expect((await cli('daily-run', '--all')).code).toBe(1);
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 beforeEach(() => void vi.stubEnv('TIDEMARK_METASTORE_URL', ''));
 afterEach(() => void vi.unstubAllEnvs());
 

@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-let dir: string;
+const dir = useTempDir('cli');
 let orders: string;
 
 interface Run {
@@ -42,12 +43,7 @@ const byId = (rows: Array<Record<string, unknown>>): Record<string, unknown> => 
 const instants = async (table: string): Promise<string[]> => (JSON.parse(await ok('commits', table, '--json')) as Array<{ time: string }>).map((c) => c.time);
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-cli-'));
   orders = path.join(dir, 'my-orders');
-});
-
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('tidemark CLI', () => {

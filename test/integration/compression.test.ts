@@ -13,12 +13,13 @@ import { InvalidArgumentError, TableFormatError } from '../../src/errors.ts';
 import { parseProperties } from '../../src/table/properties.ts';
 import { COMPRESSION_CODECS } from '../../src/table/table-config.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 describe('the codec of the files a table is written with', () => {
   let tm: Tidemark;
   let dir: string;
   useEngine('codec', (e) => ({ tm, dir } = e));
-  const create = (name: string, extra: object = {}) => ({ name, recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], ...extra });
+  const create = (name: string, extra: object = {}) => tableOptions(name, { partitionFields: ['p'], ...extra });
   const rows = (ts: number) => [{ id: 1, ts, p: 'a', v: `x${ts}` }, { id: 2, ts, p: 'b', v: `y${ts}` }];
   const propsFile = (base: string) => path.join(base, '.hoodie', 'hoodie.properties');
   const codecsOf = async (base: string): Promise<string[]> => {

@@ -5,12 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkSession } from '../../src/session.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const available = await postgresAvailable();
@@ -30,7 +30,7 @@ function run(args: string[]): Promise<{ code: number; out: string; err: string }
 describe.skipIf(!available)('two daily-runs at once on a PostgreSQL metastore', () => {
   const schema = uniqueSchema('tm_conc');
   const metastore = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-conc-'));
+  const root = useTempDir('conc');
   const warehouse = path.join(root, 'warehouse');
   const catalog = path.join(root, 'catalog');
   const landing = path.join(root, 'landing');
@@ -48,7 +48,6 @@ describe.skipIf(!available)('two daily-runs at once on a PostgreSQL metastore', 
   });
   afterAll(async () => {
     await pgQuery(`DROP SCHEMA ${schema} CASCADE`);
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('never runs one pipeline twice at once, logs every run, and loses or doubles nothing', async () => {

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { CowModel, type ModelOp, type ModelRow, type StoredRow } from '../support/cow-model.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const rowArb = fc.record({
   p: fc.constantFrom('a', 'b', 'c'),
@@ -44,14 +45,11 @@ describe('copy-on-write semantics against an in-memory model', () => {
         const base = path.join(root, `t${run++}`);
         const model = new CowModel();
         const instants: string[] = [];
-        const create = {
-          name: 'model',
-          recordKeyFields: ['id'],
-          precombineField: 'ts',
+        const create = tableOptions('model', {
           partitionFields: ['p'],
           // 4 KB files hold 4 records at Hudi's 1 KB estimate: many file groups per partition.
           ...(smallFiles ? { maxFileSize: 4096, smallFileLimit: 1024 } : {}),
-        };
+        });
         // The first batch always creates the table with every column.
         const all: Array<{ op: ModelOp; rows: ModelRow[] }> = [{ op: 'insert', rows: [{ p: 'a', id: 100, ts: 0, v: 'seed', del: false }] }, ...batches];
         for (const { op, rows } of all) {

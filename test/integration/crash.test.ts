@@ -17,6 +17,7 @@ import { splitmix32 } from '../../src/util/random.ts';
 import { CowModel, type ModelRow, type StoredRow } from '../support/cow-model.ts';
 import { type CrashOutcome, CrashWorkers, type KillPlan } from '../support/crash-workers.ts';
 import { useEngine } from '../support/engine.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const SCALE = Number(process.env.TIDEMARK_CRASH_KILLS ?? 200) / 200;
 const UPSERT_KILLS = Math.ceil(110 * SCALE);
@@ -117,7 +118,7 @@ describe('workers killed at random moments, with readers beside them', () => {
   it(`upserts that clean and archive after every commit: ${UPSERT_KILLS} kills`, async () => {
     const base = path.join(dir, 'upserts');
     const model = new CowModel();
-    const create = { name: 'upserts', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 2, keepMinCommits: 3, keepMaxCommits: 4 };
+    const create = tableOptions('upserts', { partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 2, keepMinCommits: 3, keepMaxCommits: 4 });
     const seed = batch(40);
     model.apply('upsert', seed, (await tm.upsert(base, { rows: asInput(seed) }, { create })).instant!);
     // How long an undisturbed upsert takes, so kills spread over the whole commit and what follows it.
@@ -185,7 +186,7 @@ describe('workers killed at random moments, with readers beside them', () => {
   it(`restores to a savepoint: ${RESTORE_KILLS} kills`, async () => {
     const base = path.join(dir, 'restores');
     const model = new CowModel();
-    const create = { name: 'restores', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], keepMinCommits: 3, keepMaxCommits: 4 };
+    const create = tableOptions('restores', { partitionFields: ['p'], keepMinCommits: 3, keepMaxCommits: 4 });
     for (let i = 0; i < 6; i++) {
       const rows = batch(15);
       model.apply('upsert', rows, (await tm.upsert(base, { rows: asInput(rows) }, { create })).instant!);

@@ -4,13 +4,13 @@
  * table sources, dry runs, backfills, full refreshes, exit codes.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { bronzeEvents, landJsonl, writePipeline } from '../support/catalog-files.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-daily-'));
+const root = useTempDir('daily');
 const warehouse = path.join(root, 'warehouse');
 const catalog = path.join(root, 'catalog');
 const landing = path.join(root, 'landing');
@@ -63,7 +63,6 @@ beforeAll(() => {
   });
   fs.writeFileSync(path.join(catalog, '_notes.mjs'), 'export const ignored = true;\n');
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('daily-run', () => {
   it('runs pipelines in dependency order; a failure stops only its downstream; exit code 1', async () => {

@@ -10,6 +10,7 @@ import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { TableFormatError } from '../../src/errors.ts';
 import { useEngine } from '../support/engine.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const ARCHIVE = '.hoodie/archived/.commits_.archive.1_1-0-1';
 
@@ -40,7 +41,7 @@ describe('damaged timeline metadata', () => {
   beforeAll(async () => {
     // Partition `cold` is written once, by the first commit; `hot` by every commit (each rewrites its file group).
     archivedTemplate = path.join(root, 'archived');
-    const create = { name: 'a', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 };
+    const create = tableOptions('a', { partitionFields: ['p'], commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 });
     await tm.upsert(archivedTemplate, { rows: [{ id: 0, ts: 0, p: 'cold', v: 'kept' }, { id: 1, ts: 0, p: 'hot', v: 'v0' }] }, { create });
     for (let i = 2; i <= 8; i++) await tm.upsert(archivedTemplate, { rows: [{ id: i, ts: i, p: 'hot', v: `v${i}` }] });
     expect(fs.statSync(path.join(archivedTemplate, ARCHIVE)).size).toBeGreaterThan(0);

@@ -8,7 +8,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -26,6 +25,7 @@ import type { Lookback } from '../../src/pipeline/definition.ts';
 import type { RunResult } from '../../src/pipeline/run-pipeline.ts';
 import { pipelineStatus } from '../../src/pipeline/status.ts';
 import { TidemarkSession } from '../../src/session.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 const catalog = fileURLToPath(new URL('../../catalog/', import.meta.url));
 const PIPELINES = ['bronze_customers', 'bronze_orders', 'bronze_products', 'gold_daily_revenue', 'silver_orders'];
@@ -55,7 +55,7 @@ describe('the demo generator', () => {
 });
 
 describe('npm run demo (runDemo) on a fresh warehouse', () => {
-  const warehouse = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-demo-'));
+  const warehouse = useTempDir('demo');
   let out = '';
   let result: DemoResult;
   let session: TidemarkSession;
@@ -71,7 +71,6 @@ describe('npm run demo (runDemo) on a fresh warehouse', () => {
   afterAll(async () => {
     await session?.close();
     vi.unstubAllEnvs();
-    fs.rmSync(warehouse, { recursive: true, force: true });
   });
 
   it('runs every pipeline to SUCCESS on both days, on the embedded metastore', () => {
@@ -229,7 +228,7 @@ async function withMetastore<T>(warehouse: string, fn: (ms: Metastore) => Promis
 }
 
 describe("the demo touches only its own data", () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-demo-owner-'));
+  const root = useTempDir('demo-owner');
   const warehouse = path.join(root, 'warehouse');
   const userCatalog = path.join(root, 'my-catalog');
   const quiet = captureIo();
@@ -239,7 +238,6 @@ describe("the demo touches only its own data", () => {
   });
   afterAll(() => {
     vi.unstubAllEnvs();
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it("keeps a user's table, pipeline, log rows and landing files byte for byte through demo runs and resets", async () => {
@@ -295,7 +293,7 @@ describe("the demo touches only its own data", () => {
 });
 
 describe('the demo refuses what it did not create', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-demo-refuse-'));
+  const root = useTempDir('demo-refuse');
   const quiet = captureIo();
 
   beforeAll(() => {
@@ -303,7 +301,6 @@ describe('the demo refuses what it did not create', () => {
   });
   afterAll(() => {
     vi.unstubAllEnvs();
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('refuses, naming it, a bronze.orders table at its path and name, and changes nothing', async () => {
@@ -363,7 +360,7 @@ describe('the demo refuses what it did not create', () => {
 });
 
 describe.skipIf(!(await postgresAvailable()))('the demo on a PostgreSQL metastore', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-demo-pg-'));
+  const root = useTempDir('demo-pg');
   const warehouse = path.join(root, 'warehouse');
   const schema = uniqueSchema('tm_demo');
   const url = new URL(PG_URL);
@@ -376,7 +373,6 @@ describe.skipIf(!(await postgresAvailable()))('the demo on a PostgreSQL metastor
   afterAll(async () => {
     vi.unstubAllEnvs();
     await pgQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('uses the --metastore of `tidemark demo`, and TIDEMARK_METASTORE_URL, never an embedded store', async () => {

@@ -12,12 +12,13 @@ import path from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
-import type { WriteInput } from '../../src/engine/input.ts';
-import type { WriteOperation } from '../../src/engine/write-plan.ts';
+import type { WriteInput } from '../../src/engine/write/input.ts';
+import type { WriteOperation } from '../../src/engine/write/write-plan.ts';
 import { InvalidInputError, TableFormatError } from '../../src/errors.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 'orders', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'] };
+const create = tableOptions('orders', { partitionFields: ['dt'] });
 const seed = [
   { id: 1, ts: 1, dt: '2024-01-01', amount: 10 },
   { id: 2, ts: 1, dt: '2024-01-02', amount: 20 },

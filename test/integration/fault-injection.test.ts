@@ -6,13 +6,14 @@
  * and the next write works.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tidemark } from '../../src/engine/tidemark.ts';
 import { FaultyStore } from '../support/faulty-store.ts';
+import { useTempDir } from '../support/temp-dir.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 'f', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 };
+const create = tableOptions('f', { partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 });
 const batch = (n: number, ts: number): Array<Record<string, unknown>> => Array.from({ length: 6 }, (_, i) => ({ id: (i + n) % 9, ts, p: i % 2 === 0 ? 'a' : 'b', v: `v${n}.${i}` }));
 const upsert = batch(4, 4);
 const followUp = [{ id: 0, ts: 9, p: 'a', v: 'after' }, { id: 42, ts: 9, p: 'b', v: 'new' }];
@@ -21,7 +22,7 @@ describe('an upsert with an I/O error at each file operation', () => {
   const store = new FaultyStore();
   const warnings: string[] = [];
   let tm: Tidemark;
-  let dir: string;
+  const dir = useTempDir('faults');
   let template: string;
   const rows = async (base: string): Promise<string[]> =>
     (await tm.read(base, { columns: ['p', 'id', 'ts', 'v'] })).map((r) => JSON.stringify([r.p, Number(r.id), Number(r.ts), r.v])).sort();
@@ -33,7 +34,6 @@ describe('an upsert with an I/O error at each file operation', () => {
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-faults-'));
     tm = await Tidemark.open({ store, onWarning: (m) => warnings.push(m) });
     template = path.join(dir, 'template');
     await tm.upsert(template, { rows: batch(1, 1) }, { create });
@@ -41,7 +41,6 @@ describe('an upsert with an I/O error at each file operation', () => {
   });
   afterAll(() => {
     tm?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('leaves the state before or after it, never reports failure for a commit that landed, and the next write works', async () => {

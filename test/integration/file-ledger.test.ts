@@ -6,7 +6,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +14,12 @@ import { runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import { definePipeline, validatePipeline, type PipelineDefinition } from '../../src/pipeline/definition.ts';
 import { LEDGER_KEY, decodeLedger } from '../../src/pipeline/sources/file-ledger.ts';
 import { FixedClock } from '../../src/time/clock.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe('the ledger of loaded files', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-ledger-'));
+  const root = useTempDir('ledger');
   const warehouse = path.join(root, 'warehouse');
   const landing = path.join(root, 'landing');
   const clock = new FixedClock('2024-03-01T00:00:00Z');
@@ -55,7 +55,6 @@ describe('the ledger of loaded files', () => {
   });
   afterAll(async () => {
     await session?.close();
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('loads files with old mtimes, once; the commit carries the ledger', async () => {

@@ -5,15 +5,14 @@
  * read as text still selects the window's rows.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePipeline } from '../../src/pipeline/definition.ts';
 import { runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import { TidemarkSession } from '../../src/session.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-files-types-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = useTempDir('files-types');
 
 function land(dir: string, name: string, text: string, mtime: Date): void {
   fs.mkdirSync(dir, { recursive: true });

@@ -14,8 +14,9 @@ import { runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import { pipelineStatus } from '../../src/pipeline/status.ts';
 import { TidemarkSession } from '../../src/session.ts';
 import { useEngine } from '../support/engine.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 'events', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['day'] };
+const create = tableOptions('events', { partitionFields: ['day'] });
 
 describe('an upsert whose partition value changed', () => {
   let tm: Tidemark;

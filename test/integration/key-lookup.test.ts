@@ -3,8 +3,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
-import { KeyIndexCache, candidateSlices } from '../../src/engine/key-lookup.ts';
+import { KeyIndexCache, candidateSlices } from '../../src/engine/read/key-lookup.ts';
 import { HUDI_FIXTURES, extractFixture } from '../support/hudi-fixtures.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 describe('lookup by record key', () => {
   let tm: Tidemark;
@@ -15,7 +16,7 @@ describe('lookup by record key', () => {
   });
   beforeAll(async () => {
     // 4 KB files: many small file groups per partition, so pruning by footer matters.
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], maxFileSize: 8192, smallFileLimit: 0 };
+    const create = tableOptions('t', { partitionFields: ['p'], maxFileSize: 8192, smallFileLimit: 0 });
     const rows = Array.from({ length: 40 }, (_, i) => ({ id: `k${String(i).padStart(3, '0')}`, ts: 1, p: i % 2 === 0 ? 'even' : 'odd', v: i }));
     await tm.write(base, { rows }, { operation: 'bulk_insert', create });
     await tm.upsert(base, { rows: [{ id: 'k004', ts: 2, p: 'even', v: 400 }] });

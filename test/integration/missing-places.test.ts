@@ -5,16 +5,15 @@
  * The same from the API (`dailyRun`). Also where a catalog module's error is located.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dailyRun } from '../../src/api.ts';
 import { main } from '../../src/cli/main.ts';
 import { locate } from '../../src/definitions/load-catalog.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-missing-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const root = useTempDir('missing');
 beforeEach(() => void vi.stubEnv('TIDEMARK_METASTORE_URL', ''));
 afterEach(() => void vi.unstubAllEnvs());
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const PARTITIONS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
 
@@ -21,7 +22,7 @@ describe('partitions named like Object.prototype members', () => {
   });
   beforeAll(async () => {
     // Cleaning keeps 1 commit, archiving keeps 2-3 active: plans and archived commits are written.
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 };
+    const create = tableOptions('t', { partitionFields: ['p'], cleanAutomatic: true, commitsRetained: 1, keepMinCommits: 2, keepMaxCommits: 3 });
     for (let round = 1; round <= 6; round++) {
       const rows = PARTITIONS.map((p, i) => ({ id: i, ts: round, p, v: `${p}@${round}` }));
       instants.push((await tm.upsert(base, { rows }, round === 1 ? { create } : {})).instant!);

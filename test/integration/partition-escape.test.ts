@@ -13,6 +13,7 @@ import { LocalFileStore } from '../../src/storage/local-file-store.ts';
 import { encodeCleanerPlan } from '../../src/timeline/avro-instants.ts';
 import { useEngine } from '../support/engine.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const VALUES = ['..', '.', '.hoodie', '../x', 'a/../..', '.hidden', '...', './.', 'plain'];
 
@@ -49,7 +50,7 @@ describe('partition values that spell paths', () => {
         fs.mkdirSync(path.dirname(base), { recursive: true });
         fs.writeFileSync(path.join(root, 'victim.txt'), 'keep');
         before = outside(root, base);
-        const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p1', 'p2'], hiveStylePartitioning: hiveStyle };
+        const create = tableOptions('t', { partitionFields: ['p1', 'p2'], hiveStylePartitioning: hiveStyle });
         instants = [];
         for (let round = 1; round <= 3; round++) instants.push((await tm.upsert(base, { rows: rows(round) }, round === 1 ? { create } : {})).instant!);
       });
@@ -92,7 +93,7 @@ describe('partition values that spell paths', () => {
 
   it('a table without URL encoding refuses values that are not plain directory names, and leaves no table', async () => {
     const base = path.join(root, 'noenc', 't');
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], urlEncodePartitions: false };
+    const create = tableOptions('t', { partitionFields: ['p'], urlEncodePartitions: false });
     for (const p of ['..', '.', '.hoodie', '../x', 'a/../..', '.hidden']) {
       const error = await tm.upsert(base, { rows: [{ id: 1, ts: 1, p }] }, { create }).catch((e: unknown) => e);
       expect(error, p).toMatchObject({ code: 'INVALID_INPUT' });
@@ -112,7 +113,7 @@ describe('partition values that spell paths', () => {
     let commitFile: string;
     beforeAll(async () => {
       base = path.join(root, 'crafted', 'wh', 't');
-      const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+      const create = tableOptions('t', { partitionFields: ['p'] });
       const { instant } = await tm.upsert(base, { rows: [{ id: 1, ts: 1, p: 'a' }] }, { create });
       commitFile = path.join(base, '.hoodie', `${instant!}.commit`);
       // A file outside the table, named like a base file of the commit.
@@ -180,7 +181,7 @@ describe('partition values that spell paths', () => {
       const file = path.join(root, 'long', 'in.json');
       const long = 'x'.repeat(300);
       fs.writeFileSync(file, JSON.stringify([{ id: 1, ts: 1, p: 'ok' }, { id: 2, ts: 1, p: long }]));
-      const create = { name: 'longp', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+      const create = tableOptions('longp', { partitionFields: ['p'] });
       const error = (await tm.upsert(base, { file }, { create }).catch((e: unknown) => e)) as Error & { code: string; file?: string };
       expect(error.code).toBe('INVALID_INPUT');
       for (const part of [long, 'partition column p', 'longp', '300 bytes']) expect(error.message).toContain(part);
@@ -199,7 +200,7 @@ describe('partition values that spell paths', () => {
       const failing = await Tidemark.open({ store: new FailingStore() });
       try {
         const base = path.join(root, 'forced', 't');
-        const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+        const create = tableOptions('t', { partitionFields: ['p'] });
         await expect(failing.upsert(base, { rows: [{ id: 1, ts: 1, p: 'a' }, { id: 2, ts: 1, p: 'b' }] }, { create })).rejects.toThrow('disk on fire');
         expect(fs.existsSync(base)).toBe(false);
         // An existing empty directory stays, and stays empty.
@@ -218,7 +219,7 @@ describe('partition values that spell paths', () => {
   // the open descriptors are sampled, and must stay far below one per partition.
   it('1,500 partitions in one commit, with a bounded number of open files', async () => {
     const base = path.join(root, 'many', 't');
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('t', { partitionFields: ['p'] });
     const rows = Array.from({ length: 1_500 }, (_, i) => ({ id: i, ts: 1, p: `p${i}` }));
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, fs.readdirSync('/proc/self/fd').length)), 2);
@@ -235,7 +236,7 @@ describe('partition values that spell paths', () => {
 
   it('the next writer removes temporary files a killed writer left in .hoodie', async () => {
     const base = path.join(root, 'tmp', 't');
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts' };
+    const create = tableOptions('t');
     const { instant } = await tm.upsert(base, { rows: [{ id: 1, ts: 1 }] }, { create });
     const meta = path.join(base, '.hoodie');
     // A writer killed while publishing T (its requested and inflight files stay) and one killed
@@ -263,7 +264,7 @@ describe('partition values that spell paths', () => {
 
   it('the default partition is pruned as the unpruned scan reads it', async () => {
     const base = path.join(root, 'empty', 't');
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('t', { partitionFields: ['p'] });
     const rows = [
       { id: 1, ts: 1, p: '' },
       { id: 2, ts: 1, p: null },

@@ -6,7 +6,6 @@
  * pipeline's error. Real DuckDB, embedded PGlite in temp dirs, the real CLI entry point.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
@@ -14,8 +13,9 @@ import { TidemarkSession } from '../../src/session.ts';
 import { runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import { definePipeline, type PipelineDefinition } from '../../src/pipeline/definition.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-failures-'));
+const root = useTempDir('failures');
 const landing = path.join(root, 'landing');
 const hourAgo = new Date(Date.now() - 3_600_000);
 
@@ -45,8 +45,6 @@ const CUSTOMERS = jsonl(
   ].reverse(),
 );
 const TIER_SAMPLES = "id=2 tier='gold ', id=3 tier='Gold', id=4 tier='bronze', id=5 tier='platinum', id=7 tier='tin'";
-
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('failed runs, from code', () => {
   const warehouse = path.join(root, 'api-warehouse');

@@ -4,8 +4,6 @@
  * window processed by the next good run, and crashes reconciled from the timeline.
  */
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,13 +13,14 @@ import { definePipeline, type PipelineDefinition } from '../../src/pipeline/defi
 import { FixedClock } from '../../src/time/clock.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = await postgresAvailable();
 
 describe.skipIf(!available)('pipelines from a PostgreSQL source', () => {
   const schema = uniqueSchema('tm_src');
-  const warehouse = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-pipe-'));
+  const warehouse = useTempDir('pipe');
   const clock = new FixedClock('2024-03-01T00:00:00Z');
   let session: TidemarkSession;
   const def = (over: Partial<PipelineDefinition> = {}): PipelineDefinition =>
@@ -58,7 +57,6 @@ describe.skipIf(!available)('pipelines from a PostgreSQL source', () => {
   afterAll(async () => {
     await session?.close();
     await pgQuery(`DROP SCHEMA ${schema} CASCADE`);
-    fs.rmSync(warehouse, { recursive: true, force: true });
   });
 
   it('first run loads everything, keeping the newest version of each order', async () => {

@@ -8,13 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/errors.ts';
-import { archiveTimeline } from '../../src/engine/archive.ts';
-import { loadTable } from '../../src/engine/table-state.ts';
+import { archiveTimeline } from '../../src/engine/services/archive.ts';
+import { loadTable } from '../../src/engine/load/table-state.ts';
 import { Tidemark } from '../../src/engine/tidemark.ts';
 import { LocalFileStore } from '../../src/storage/local-file-store.ts';
 import { useEngine } from '../support/engine.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts' };
+const create = tableOptions('t');
 
 /** Archives the table (keeping 2 commits) just before the first read of `target`, as a racing archiver would. */
 class ArchivingStore extends LocalFileStore {

@@ -5,14 +5,14 @@
  * moving the watermark, and says when a source has none (processing time).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { PG_URL, pgQuery, postgresAvailable, uniqueSchema } from '../support/postgres.ts';
 import { bronzeEvents, landJsonl, writePipeline } from '../support/catalog-files.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-retries-'));
+const root = useTempDir('retries');
 const warehouse = path.join(root, 'warehouse');
 const catalog = path.join(root, 'catalog');
 const landing = path.join(root, 'landing');
@@ -54,7 +54,6 @@ beforeAll(() => {
   let id = 1;
   land('a.jsonl', Object.entries(DAYS).flatMap(([day, n]) => Array.from({ length: n }, () => event(id++, day))));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('retries', () => {
   it('a pipeline whose latest run failed is due again the same day, after an earlier success; its downstream follows', async () => {

@@ -7,6 +7,7 @@ import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { InvalidInstantError } from '../../src/errors.ts';
 import { decodeRollbackMetadata, decodeRollbackPlan } from '../../src/timeline/avro-instants.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 describe('rollback of a completed commit', () => {
   let tm: Tidemark;
@@ -17,7 +18,7 @@ describe('rollback of a completed commit', () => {
     base = path.join(e.dir, 't');
   });
   beforeAll(async () => {
-    const create = { name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('t', { partitionFields: ['p'] });
     instants.push((await tm.upsert(base, { rows: [{ id: 1, ts: 1, p: 'a', v: 'one' }] }, { create })).instant!);
     instants.push((await tm.upsert(base, { rows: [{ id: 1, ts: 2, p: 'a', v: 'two' }, { id: 2, ts: 1, p: 'b', v: 'new' }] })).instant!);
   });

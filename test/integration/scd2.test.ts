@@ -4,16 +4,16 @@
  * independently of the SQL in `scd2.ts`. Real DuckDB, embedded PGlite, files in a temp dir.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkSession } from '../../src/session.ts';
 import { type RunResult, runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import { type PipelineDefinition, definePipeline, validatePipeline } from '../../src/pipeline/definition.ts';
 import type { Window } from '../../src/pipeline/window.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 type Rec = Record<string, unknown>;
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-scd2-'));
+const root = useTempDir('scd2');
 const warehouse = path.join(root, 'warehouse');
 let session: TidemarkSession;
 
@@ -22,7 +22,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await session?.close();
-  fs.rmSync(root, { recursive: true, force: true });
 });
 
 /** Writes one landing file of a pipeline's feed (each run reads the files it has not loaded). */

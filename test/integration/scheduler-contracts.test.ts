@@ -16,13 +16,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/api.ts';
 import { resolveConfig } from '../../src/config/config.ts';
 import type { Metastore } from '../../src/metastore/metastore.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-sched-'));
+const root = useTempDir('sched');
 const catalog = path.join(root, 'project', 'catalog');
 const warehouse = path.join(root, 'project', 'warehouse');
 const landing = path.join(root, 'landing');
@@ -146,7 +147,6 @@ export default {
     })};\n`,
   );
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('daily-run for cron and Airflow', () => {
   it('new data: exit 0 (also with --skip-exit-code), the last stdout line is the JSON summary, --run-results is written', async () => {

@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tidemark } from '../../src/engine/tidemark.ts';
-import { writeRowFile } from '../../src/engine/row-files.ts';
+import { writeRowFile } from '../../src/storage/row-files.ts';
 import { InvalidInputError, SchemaConflictError, type TidemarkError } from '../../src/errors.ts';
 import { useEngine } from '../support/engine.ts';
 import { treeFingerprint } from '../support/tree.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 'vals', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'] };
+const create = tableOptions('vals', { partitionFields: ['dt'] });
 
 describe('no silent value changes', () => {
   let tm: Tidemark;
@@ -42,7 +43,7 @@ describe('no silent value changes', () => {
   it('a batch whose column is null in every row sets it to NULL, and the other rows of its file keep their text', async () => {
     // Such a column reaches DuckDB as JSON (a VARCHAR alias): merged as JSON, the stored text "b" failed to parse.
     const base = path.join(dir, 'all-null');
-    await tm.upsert(base, { rows: [{ id: 1, ts: 1, v: 'a' }, { id: 2, ts: 1, v: 'b' }] }, { create: { name: 't', recordKeyFields: ['id'], precombineField: 'ts' } });
+    await tm.upsert(base, { rows: [{ id: 1, ts: 1, v: 'a' }, { id: 2, ts: 1, v: 'b' }] }, { create: tableOptions('t') });
     await tm.upsert(base, { rows: [{ id: 1, ts: 2, v: null }] });
     expect((await tm.read(base, { columns: ['id', 'v'] })).map((r) => [Number(r.id), r.v]).sort()).toEqual([[1, null], [2, 'b']]);
   });

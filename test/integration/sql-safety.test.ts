@@ -10,8 +10,9 @@ import { main } from '../../src/cli/main.ts';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import { useEngine } from '../support/engine.ts';
+import { tableOptions } from '../support/table-options.ts';
 
-const create = { name: 'safe', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'] };
+const create = tableOptions('safe', { partitionFields: ['dt'] });
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

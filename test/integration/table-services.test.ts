@@ -7,6 +7,7 @@ import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { InvalidInstantError } from '../../src/errors.ts';
 import { decodeCleanMetadata, decodeCleanerPlan, decodeRestoreMetadata, decodeSavepointMetadata, encodeCleanerPlan } from '../../src/timeline/avro-instants.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const parquet = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort();
 
@@ -20,7 +21,7 @@ describe('table services', () => {
     const base = path.join(root, name);
     const instants: string[] = [];
     for (let i = 1; i <= n; i++) {
-      const r = await tm.upsert(base, { rows: [{ id: 1, ts: i, v: `v${i}` }] }, { create: { name, recordKeyFields: ['id'], precombineField: 'ts', ...extra } });
+      const r = await tm.upsert(base, { rows: [{ id: 1, ts: i, v: `v${i}` }] }, { create: tableOptions(name, extra) });
       instants.push(r.instant!);
     }
     return { base, instants };

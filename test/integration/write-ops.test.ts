@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { parseProperties } from '../../src/table/properties.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 describe('writes', () => {
   let tm: Tidemark;
@@ -32,7 +33,7 @@ describe('writes', () => {
 
   it('non-partitioned tables keep files at the base path', async () => {
     const base = path.join(dir, 'flat');
-    const r = await tm.upsert(base, { rows: [{ id: 1, ts: 1 }] }, { create: { name: 'flat', recordKeyFields: ['id'], precombineField: 'ts' } });
+    const r = await tm.upsert(base, { rows: [{ id: 1, ts: 1 }] }, { create: tableOptions('flat') });
     expect(r.files[0]).toMatch(/^[^/]+\.parquet$/);
     expect(props(base).get('hoodie.table.keygenerator.class')).toBe('org.apache.hudi.keygen.NonpartitionedKeyGenerator');
     expect(props(base).has('hoodie.table.partition.fields')).toBe(false);
@@ -42,7 +43,7 @@ describe('writes', () => {
 
   it('partition values are escaped as Hudi does; nulls go to the default partition', async () => {
     const base = path.join(dir, 'escaped');
-    const create = { name: 'escaped', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], hiveStylePartitioning: true };
+    const create = tableOptions('escaped', { partitionFields: ['p'], hiveStylePartitioning: true });
     const values = ['a/b', 'x=y', 'with space', 'ünï', '', null, '50%'];
     await tm.upsert(base, { rows: values.map((p, id) => ({ id, ts: 1, p })) }, { create });
     const dirs = fs.readdirSync(base).filter((n) => !n.startsWith('.')).sort();
@@ -54,7 +55,7 @@ describe('writes', () => {
 
   it('reads CSV, newline-delimited JSON, JSON arrays, Parquet and queries', async () => {
     const base = path.join(dir, 'inputs');
-    const create = { name: 'inputs', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'] };
+    const create = tableOptions('inputs', { partitionFields: ['dt'] });
     await tm.upsert(base, { file: write('a.csv', 'id,ts,dt,v\n1,1,2024-01-01,csv\n') }, { create });
     await tm.upsert(base, { file: write('b.jsonl', '{"id":2,"ts":1,"dt":"2024-01-01","v":"ndjson"}\n{"id":3,"ts":1,"dt":"2024-01-02","v":"ndjson"}\n') });
     await tm.upsert(base, { file: write('c.json', '[{"id":4,"ts":1,"dt":"2024-01-02","v":"array"}]') });
@@ -68,7 +69,7 @@ describe('writes', () => {
 
   it('deletes by operation and by _hoodie_is_deleted, respecting ordering for markers', async () => {
     const base = path.join(dir, 'deletes');
-    const create = { name: 'deletes', recordKeyFields: ['id'], precombineField: 'ts' };
+    const create = tableOptions('deletes');
     await tm.upsert(base, { rows: [1, 2, 3, 4].map((id) => ({ id, ts: 5 })) }, { create });
     const d = await tm.write(base, { rows: [{ id: 1 }, { id: 99 }] }, { operation: 'delete' });
     expect([d.deleted, d.notFound]).toEqual([1, 1]);
@@ -81,7 +82,7 @@ describe('writes', () => {
 
   it('deleting every row of a file group leaves an empty slice, and incremental reads stay right', async () => {
     const base = path.join(dir, 'emptied');
-    const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1 }] }, { create: { name: 'emptied', recordKeyFields: ['id'], precombineField: 'ts' } });
+    const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1 }] }, { create: tableOptions('emptied') });
     const del = await tm.write(base, { rows: [{ id: 1 }] }, { operation: 'delete' });
     expect(del.instant).toBeDefined();
     expect(await tm.read(base)).toEqual([]);
@@ -94,7 +95,7 @@ describe('writes', () => {
 
   it('adds new nullable columns and widens types; old rows read the new column as null', async () => {
     const base = path.join(dir, 'evolve');
-    const create = { name: 'evolve', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('evolve', { partitionFields: ['p'] });
     await tm.upsert(base, { query: `SELECT 1 AS id, 1 AS ts, 'x' AS p, 10::INTEGER AS n UNION ALL SELECT 2, 1, 'y', 20::INTEGER` }, { create });
     const r = await tm.upsert(base, { query: `SELECT 3 AS id, 1 AS ts, 'x' AS p, 30000000000::BIGINT AS n, 'new' AS extra` });
     expect(r.addedColumns).toEqual(['extra']);
@@ -108,7 +109,7 @@ describe('writes', () => {
   it('max file size splits inserts into new file groups of maxFileSize / recordSize records', async () => {
     const base = path.join(dir, 'split');
     // Hudi's 1 KB record estimate (no commit has written more than the small-file limit yet): 10 records a file.
-    const create = { name: 'split', recordKeyFields: ['id'], precombineField: 'ts', maxFileSize: 10 * 1024 };
+    const create = tableOptions('split', { maxFileSize: 10 * 1024 });
     const r = await tm.write(base, { rows: Array.from({ length: 25 }, (_, id) => ({ id, ts: 1 })) }, { operation: 'bulk_insert', create });
     expect(r.filesWritten).toBe(3);
     const counts = await tm.sql(`SELECT count(*) AS n FROM tidemark_scan('${base}') GROUP BY _hoodie_file_name ORDER BY n`);
@@ -118,7 +119,7 @@ describe('writes', () => {
   it('inserts fill the small file group first; bulk_insert always opens a new one', async () => {
     const base = path.join(dir, 'small');
     // A one-row file is ~430 KB (its bloom filter), under the 900 KB small-file limit.
-    const create = { name: 'small', recordKeyFields: ['id'], precombineField: 'ts', smallFileLimit: 900_000, maxFileSize: 1_000_000 };
+    const create = tableOptions('small', { smallFileLimit: 900_000, maxFileSize: 1_000_000 });
     const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1 }] }, { create });
     const fileId = (f: string): string => path.basename(f).split('_')[0]!;
     const second = await tm.write(base, { rows: [{ id: 2, ts: 1 }, { id: 3, ts: 1 }] }, { operation: 'insert' });
@@ -131,7 +132,7 @@ describe('writes', () => {
 
   it('insert does not look up stored keys: a stored key inserted again is kept twice', async () => {
     const base = path.join(dir, 'dupes');
-    await tm.upsert(base, { rows: [{ id: 1, ts: 1, v: 'a' }] }, { create: { name: 'dupes', recordKeyFields: ['id'], precombineField: 'ts' } });
+    await tm.upsert(base, { rows: [{ id: 1, ts: 1, v: 'a' }] }, { create: tableOptions('dupes') });
     await tm.write(base, { rows: [{ id: 1, ts: 2, v: 'b' }] }, { operation: 'insert' });
     expect((await tm.read(base, { columns: ['v'] })).map((r) => r.v).sort()).toEqual(['a', 'b']);
     const up = await tm.upsert(base, { rows: [{ id: 1, ts: 3, v: 'c' }] });
@@ -142,7 +143,7 @@ describe('writes', () => {
   it('dropUnchanged makes a replay of the same rows a no-op, but a change with the same ordering value still lands', async () => {
     const base = path.join(dir, 'replay');
     const rows = [{ id: 1, ts: 5, v: 'a' }, { id: 2, ts: 5, v: 'b' }];
-    await tm.upsert(base, { rows }, { create: { name: 'replay', recordKeyFields: ['id'], precombineField: 'ts' } });
+    await tm.upsert(base, { rows }, { create: tableOptions('replay') });
     const replay = await tm.upsert(base, { rows }, { dropUnchanged: true });
     expect([replay.instant, replay.unchanged, replay.updated]).toEqual([undefined, 2, 0]);
     const corrected = await tm.upsert(base, { rows: [{ id: 1, ts: 5, v: 'a' }, { id: 2, ts: 5, v: 'B' }] }, { dropUnchanged: true });
@@ -153,7 +154,7 @@ describe('writes', () => {
 
   it('insert_overwrite_table replaces every file group in one replacecommit', async () => {
     const base = path.join(dir, 'overwrite');
-    const create = { name: 'overwrite', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('overwrite', { partitionFields: ['p'] });
     const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1, p: 'x' }, { id: 2, ts: 1, p: 'y' }] }, { create });
     const over = await tm.write(base, { rows: [{ id: 3, ts: 1, p: 'x' }] }, { operation: 'insert_overwrite_table' });
     expect(over.replacedFileGroups).toBe(2);

@@ -13,9 +13,10 @@ import { describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import { DynamicBloomFilter } from '../../src/table/bloom-filter.ts';
-import { WRITER_LIMITS } from '../../src/engine/base-file-writer.ts';
+import { WRITER_LIMITS } from '../../src/engine/write/base-file-writer.ts';
 import { LocalFileStore } from '../../src/storage/local-file-store.ts';
 import { type FooterKeyValue, setParquetKeyValues } from '../../src/storage/parquet-footer.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 type Op = 'upsert' | 'insert' | 'delete' | 'bulk_insert';
 
@@ -69,7 +70,7 @@ describe('files written by a commit', () => {
       fc.asyncProperty(fc.boolean(), fc.array(batchArb, { minLength: 1, maxLength: 5 }), async (small, batches) => {
         const base = path.join(root, `t${run++}`);
         // Small files: several file groups per partition, so commits take the partitioned COPY.
-        const create = { name: 'files', recordKeyFields: ['k'], precombineField: 'ts', partitionFields: ['p'], ...(small ? { maxFileSize: 3 * 1024, smallFileLimit: 2048 } : {}) };
+        const create = tableOptions('files', { recordKeyFields: ['k'], partitionFields: ['p'], ...(small ? { maxFileSize: 3 * 1024, smallFileLimit: 2048 } : {}) });
         await tm.write(base, { rows: KEYS.map((k, i) => ({ p: 'abcd'[i % 4], k, ts: 0, v: i })) }, { operation: 'bulk_insert', create });
         expect(await checkFiles(base)).toBeGreaterThan(0);
         for (const { op, rows } of batches) {
@@ -92,7 +93,7 @@ describe('files written by a commit', () => {
     ];
     for (const [i, [what, entries]] of spoiled.entries()) {
       const base = path.join(root, `spoiled${i}`);
-      const create = { name: 'spoiled', recordKeyFields: ['k'], precombineField: 'ts', partitionFields: ['p'] };
+      const create = tableOptions('spoiled', { recordKeyFields: ['k'], partitionFields: ['p'] });
       await tm.write(base, { rows: KEYS.map((k, n) => ({ p: 'a', k, ts: 0, v: n })) }, { operation: 'bulk_insert', create });
       const [slice] = await tm.fileSlices(base);
       await setParquetKeyValues(new LocalFileStore(), path.join(base, slice!.baseFile.path), entries);
@@ -105,7 +106,7 @@ describe('files written by a commit', () => {
 
   it('a key with a NUL byte is hashed one string at a time, and the files stay right', async () => {
     const base = path.join(root, 'nul');
-    const create = { name: 'nul', recordKeyFields: ['k'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('nul', { recordKeyFields: ['k'], partitionFields: ['p'] });
     await tm.write(base, { rows: [{ p: 'a', k: 'x\u0000y', ts: 1 }, { p: 'a', k: 'plain', ts: 1 }, { p: 'b', k: 'b1', ts: 1 }] }, { operation: 'upsert', create });
     await checkFiles(base);
     await tm.upsert(base, { rows: [{ p: 'a', k: 'new\u0000', ts: 2 }, { p: 'a', k: 'plain', ts: 2 }] });
@@ -118,7 +119,7 @@ describe('files written by a commit', () => {
   it('bulk_insert precombines a batch with repeated keys, and spreads large partitions over file groups in input order', async () => {
     const base = path.join(root, 'bulk');
     // 10 records a file at Hudi's 1 KB record estimate.
-    const create = { name: 'bulk', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], maxFileSize: 10 * 1024 };
+    const create = tableOptions('bulk', { partitionFields: ['p'], maxFileSize: 10 * 1024 });
     const rows = [
       ...Array.from({ length: 25 }, (_, id) => ({ id, ts: 1, p: 'x', v: 'first' })),
       ...Array.from({ length: 5 }, (_, id) => ({ id, ts: 2, p: 'x', v: 'second' })),
@@ -136,7 +137,7 @@ describe('files written by a commit', () => {
   it('large partitions are cut into file groups by blocks of input rows: none too big, stats match the files', async () => {
     const base = path.join(root, 'blocks');
     // 1024 records a file; 60000 records in 2 partitions count in blocks of 2 input rows.
-    const create = { name: 'blocks', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'], maxFileSize: 1024 * 1024 };
+    const create = tableOptions('blocks', { partitionFields: ['p'], maxFileSize: 1024 * 1024 });
     const r = await tm.write(base, { query: 'SELECT range AS id, 1 AS ts, range % 2 AS p FROM range(60000)' }, { operation: 'bulk_insert', create });
     expect(r.inserted).toBe(60000);
     const files = await tm.sql(`SELECT _hoodie_partition_path AS p, _hoodie_file_name AS f, count(*) AS n FROM tidemark_scan('${base}') GROUP BY ALL`);
@@ -156,7 +157,7 @@ describe('files written by a commit', () => {
     Object.assign(WRITER_LIMITS, { separateCopiesUpTo: 1, groupsPerCopy: 2 });
     try {
       const base = path.join(root, 'chunks');
-      const create = { name: 'chunks', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+      const create = tableOptions('chunks', { partitionFields: ['p'] });
       const rows = Array.from({ length: 21 }, (_, id) => ({ id, ts: 1, p: `p${id % 7}`, v: id }));
       expect((await tm.write(base, { rows }, { operation: 'upsert', create })).filesWritten).toBe(7);
       await checkFiles(base);
@@ -178,7 +179,7 @@ describe('files written by a commit', () => {
 
   it('a commit over many file groups with deletes everywhere and a group emptied', async () => {
     const base = path.join(root, 'many');
-    const create = { name: 'many', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['p'] };
+    const create = tableOptions('many', { partitionFields: ['p'] });
     const rows = Array.from({ length: 40 }, (_, id) => ({ id, ts: 1, p: `p${id % 5}`, v: id }));
     await tm.write(base, { rows }, { operation: 'upsert', create });
     // Every partition loses rows, p0 all of them; p1..p4 also get updates and inserts.

@@ -10,6 +10,7 @@ import { useEngine } from '../support/engine.ts';
 import { DynamicBloomFilter } from '../../src/table/bloom-filter.ts';
 import { parseProperties, tableChecksum } from '../../src/table/properties.ts';
 import { HUDI_FIXTURES, extractFixture } from '../support/hudi-fixtures.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const BASE_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-0_\d+-\d+-\d+_\d{17}\.parquet$/;
 
@@ -22,7 +23,7 @@ describe('the layout of a table Tidemark writes', () => {
     base = path.join(e.dir, 'orders');
   });
   beforeAll(async () => {
-    const create = { name: 'orders', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['dt'], hiveStylePartitioning: true };
+    const create = tableOptions('orders', { partitionFields: ['dt'], hiveStylePartitioning: true });
     const first = await tm.upsert(base, { rows: [{ id: 1, ts: 1, dt: '2024-01-01', v: 'a' }, { id: 2, ts: 1, dt: '2024-01-02', v: 'b' }] }, { create });
     const second = await tm.upsert(base, { rows: [{ id: 1, ts: 2, dt: '2024-01-01', v: 'a2' }, { id: 3, ts: 2, dt: '2024-01-01', v: 'c' }] });
     instants = [first.instant!, second.instant!];

@@ -4,11 +4,9 @@
  * (`tidemark-name-…`) and hands both to `set`, and an `afterAll` that closes the engine and removes
  * the directory. Hooks the caller registers after it run after it, so they can use both.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Tidemark } from '../../src/engine/tidemark.ts';
+import { makeTempDir, removeTempDir } from './temp-dir.ts';
 
 export interface EngineScope {
   readonly tm: Tidemark;
@@ -18,13 +16,13 @@ export interface EngineScope {
 export function useEngine(name: string, set: (scope: EngineScope) => void): void {
   let scope: EngineScope | undefined;
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tidemark-${name}-`));
+    const dir = makeTempDir(name);
     scope = { tm: await Tidemark.open(), dir };
     set(scope);
   });
   afterAll(() => {
     if (scope === undefined) return;
     scope.tm.close();
-    fs.rmSync(scope.dir, { recursive: true, force: true });
+    removeTempDir(scope.dir);
   });
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
+import { afterAll } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -24,6 +25,12 @@ if (HUDI_FIXTURES === undefined) {
   );
 }
 
+/** Copies the importing test file extracted, removed after its last test (the hook is the file's). */
+const extracted: string[] = [];
+afterAll(() => {
+  for (const dir of extracted.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /**
  * Unzips `<fixtures>/<zipPath>` into a fresh temporary directory and returns the table's base path
  * (the zip's top-level directory named after the zip). `__MACOSX/` entries are left out, as a user's
@@ -33,6 +40,7 @@ export function extractFixture(zipPath: string): string {
   if (HUDI_FIXTURES === undefined) throw new Error('Hudi fixtures are not available');
   const entries = unzipSync(fs.readFileSync(path.join(HUDI_FIXTURES, zipPath)));
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-fixture-'));
+  extracted.push(dest);
   for (const [name, data] of Object.entries(entries)) {
     if (name.startsWith('__MACOSX/')) continue;
     const target = path.join(dest, name);

@@ -3,9 +3,10 @@
  * where the key generator writes that column's plain rendering, so the two always agree.
  */
 import { describe, expect, it } from 'vitest';
-import { integerKeyColumn } from '../../src/engine/write-plan.ts';
+import { integerKeyColumn } from '../../src/engine/write/classify.ts';
 import type { Schema } from '../../src/table/schema.ts';
 import { newTableConfig } from '../../src/table/table-config.ts';
+import { tableOptions } from '../support/table-options.ts';
 
 const schema = (idKind: 'int32' | 'int64' | 'string' | 'float64'): Schema => [
   { name: 'id', type: { kind: idKind } },
@@ -16,8 +17,8 @@ const schema = (idKind: 'int32' | 'int64' | 'string' | 'float64'): Schema => [
 
 describe('integerKeyColumn', () => {
   it('is the key field for one integer key with a simple or non-partitioned key generator', () => {
-    const simple = newTableConfig({ name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['a'] });
-    const unpartitioned = newTableConfig({ name: 't', recordKeyFields: ['id'], precombineField: 'ts' });
+    const simple = newTableConfig(tableOptions('t', { partitionFields: ['a'] }));
+    const unpartitioned = newTableConfig(tableOptions('t'));
     expect([simple.keyGenerator, unpartitioned.keyGenerator]).toEqual(['simple', 'nonpartitioned']);
     expect(integerKeyColumn(simple, schema('int64'))).toBe('id');
     expect(integerKeyColumn(simple, schema('int32'))).toBe('id');
@@ -25,7 +26,7 @@ describe('integerKeyColumn', () => {
   });
 
   it('is undefined for text or floating keys, composite keys, a complex key generator, or no schema', () => {
-    const simple = newTableConfig({ name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['a'] });
+    const simple = newTableConfig(tableOptions('t', { partitionFields: ['a'] }));
     expect(integerKeyColumn(simple, schema('string'))).toBeUndefined();
     expect(integerKeyColumn(simple, schema('float64'))).toBeUndefined();
     expect(integerKeyColumn(simple, undefined)).toBeUndefined();
@@ -33,7 +34,7 @@ describe('integerKeyColumn', () => {
     expect(integerKeyColumn(composite, schema('int64'))).toBeUndefined();
     // One key field but two partition fields: Hudi's complex key generator, whose single-field
     // encoding has varied between `id:1` and `1`.
-    const complex = newTableConfig({ name: 't', recordKeyFields: ['id'], precombineField: 'ts', partitionFields: ['a', 'b'] });
+    const complex = newTableConfig(tableOptions('t', { partitionFields: ['a', 'b'] }));
     expect(complex.keyGenerator).toBe('complex');
     expect(integerKeyColumn(complex, schema('int64'))).toBeUndefined();
   });

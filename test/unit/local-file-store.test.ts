@@ -4,14 +4,13 @@
  * show through the result).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalFileStore } from '../../src/storage/local-file-store.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 describe('LocalFileStore.readBytes', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-store-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('store');
   const store = new LocalFileStore();
   const file = path.join(dir, 'data.bin');
   const content = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) & 0xff);

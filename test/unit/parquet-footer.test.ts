@@ -3,7 +3,6 @@
  * rows) with the new key/value metadata, and Spark-written fixture footers round-trip byte for byte.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import {
 } from '../../src/storage/parquet-footer.ts';
 import { TableFormatError } from '../../src/errors.ts';
 import { HUDI_FIXTURES, extractFixture } from '../support/hudi-fixtures.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 
 const store = new LocalFileStore();
 
@@ -30,14 +30,12 @@ function parquetFilesUnder(dir: string): string[] {
 
 describe('Parquet footer key/value metadata', () => {
   let duck: DuckSession;
-  let dir: string;
+  const dir = useTempDir('footer');
   beforeAll(async () => {
     duck = await DuckSession.open();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-footer-'));
   });
   afterAll(() => {
     duck.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const kvOf = async (file: string): Promise<Record<string, string>> =>

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 import { renderTable } from '../text-table.ts';
 
 const COLUMNS = ['instant', 'action', 'state', 'operation', 'inserted', 'updated', 'deleted', 'files'];

@@ -4,7 +4,7 @@ import { dailyRunExitCode, parseSkipExitCode } from '../daily-run-exit.ts';
 import { EXIT_OK, exitCodeOf, formatError } from '../exit-codes.ts';
 import { errorSummary, renderFailureReport } from '../failure-report.ts';
 import { renderTable } from '../text-table.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 
 const iso = (d: Date | null | undefined): string => (d === null || d === undefined ? '(full load)' : d.toISOString());
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT_FAILURE } from '../exit-codes.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 
 /** `tidemark demo`: the bundled bronze → silver → gold example over two generated days. */
 export function registerDemo(program: Command, ctx: CliContext): void {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { resolveConfig, redact } from '../../config/config.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 
 /** `tidemark init [DIR]`: a new project (catalog, sample data, .gitignore, README), its warehouse and metastore. */
 export function registerInit(program: Command, ctx: CliContext): void {

@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError, Option } from '../commander.ts';
 import { InvalidArgumentError as UsageError } from '../../errors.ts';
-import type { ReadOptions } from '../../engine/read.ts';
+import type { ReadOptions } from '../../engine/read/read.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../formats.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
@@ -85,7 +85,7 @@ export function registerRead(program: Command, ctx: CliContext): void {
       await writeText(ctx.io, text);
       return;
     }
-    const [{ prepareRead }, { exportQuery }] = await Promise.all([import('../../engine/read-stream.ts'), import('../stream-export.ts')]);
+    const [{ prepareRead }, { exportQuery }] = await Promise.all([import('../../engine/read/read-stream.ts'), import('../stream-export.ts')]);
     const progress = ctx.startProgress('export');
     try {
       await ctx.withEngine(async (tm) => {

@@ -5,7 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from '../commander.ts';
 import { type PipelineRun, RUN_STATUSES, type RunStatus } from '../../metastore/metastore.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 import { type TextColumn, cut, failureBlock, formatSeconds, layoutColumns, naturalWidth, outputWidth, utcTime, wrapText } from './status.ts';
 
 /** How many runs are listed when `--limit` is not given. */

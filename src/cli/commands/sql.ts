@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError as UsageError } from '../../errors.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 import { type OutputFlags, PREVIEW_ROWS, addFormatOptions, nonNegativeInteger, outputFormat } from './read.ts';
 
 const HELP = `
@@ -41,7 +41,7 @@ export function registerSql(program: Command, ctx: CliContext): void {
       const [{ columnsOf, renderPreview, renderRows }, { exportText, exportQuery }, { limitedStatement, prepareSql }] = await Promise.all([
         import('../output.ts'),
         import('../stream-export.ts'),
-        import('../../engine/read-stream.ts'),
+        import('../../engine/read/read-stream.ts'),
       ]);
       const limit = flags.limit ?? (format === 'table' ? PREVIEW_ROWS : undefined);
       const done = await ctx.withEngine(async (tm) => {

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../errors.ts';
 import { resolveConfig } from '../../config/config.ts';
 import type { PipelineStatus } from '../../pipeline/status.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 
 /**
  * The width `status` and `runs` lay their text out for: 100 columns, or the terminal's width when

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 
 /** `tidemark rollback`, `clean`, `savepoint`, `restore`: Hudi's table services. */
 export function registerTableServices(program: Command, ctx: CliContext): void {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Command, Option } from '../commander.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/codecs.ts';
-import type { CliContext } from '../main.ts';
+import type { CliContext } from '../cli-context.ts';
 import { renderTable } from '../text-table.ts';
 import { isTableName } from '../table-names.ts';
 
@@ -78,7 +78,7 @@ export function registerTables(program: Command, ctx: CliContext): void {
     .option('--json', 'print it as one JSON object')
     .action(async (arg: string, flags: { json?: boolean }) => {
       const base = await ctx.tablePath(arg);
-      const [{ tableSchema }, { formatColumnType }] = await Promise.all([import('../../engine/table-state.ts'), import('../../table/schema.ts')]);
+      const [{ tableSchema }, { formatColumnType }] = await Promise.all([import('../../engine/load/table-state.ts'), import('../../table/schema.ts')]);
       const info = await ctx.withEngine(async (tm) => {
         const state = await tm.table(base);
         const c = state.config;

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { type Command, Option } from '../commander.ts';
 import { TableNotFoundError } from '../../errors.ts';
-import { INPUT_FORMATS, type InputFormat } from '../../engine/operations.ts';
-import type { CommitResult, WriteProgress } from '../../engine/write.ts';
-import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/operations.ts';
-import type { CliContext } from '../main.ts';
+import { INPUT_FORMATS, type InputFormat } from '../../engine/write/operations.ts';
+import type { CommitResult, WriteProgress } from '../../engine/write/write.ts';
+import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/write/operations.ts';
+import type { CliContext } from '../cli-context.ts';
 import type { Tidemark } from '../../engine/tidemark.ts';
 import { COMPRESSION_CODECS, type CompressionCodec } from '../../table/codecs.ts';
 import type { NewTableOptions } from '../../table/table-config.ts';

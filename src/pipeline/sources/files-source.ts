@@ -9,10 +9,10 @@
  */
 import path from 'node:path';
 import { InvalidInputError, messageOf } from '../../errors.ts';
-import { type InputFormat, csvColumnsOfFiles, formatOf, readFilesSql } from '../../engine/input.ts';
-import { csvTypesOption, settleCsvColumns } from '../../engine/input-types.ts';
+import { type InputFormat, csvColumnsOfFiles, formatOf, readFilesSql } from '../../engine/write/input.ts';
+import { csvTypesOption, settleCsvColumns } from '../../engine/write/input-types.ts';
 import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
-import type { CheckpointLookup, CheckpointedSource } from '../checkpoint.ts';
+import type { CheckpointLookup, CheckpointedSource } from './checkpointed.ts';
 import type { FilesSource } from '../definition.ts';
 import { type Window, windowPredicate } from '../window.ts';
 import { LEDGER_KEY, type Ledger, decodeLedger, encodeLedger, scanFiles } from './file-ledger.ts';
@@ -122,24 +122,25 @@ export class FilesSourceReader implements Source, CheckpointedSource {
    * number in its file is its row id minus the file's first. A CSV row's line adds the header
    * line, and assumes no quoted value spans lines.
    */
-  async locate(_target: string, predicate: string): Promise<string | undefined> {
+  async locate(target: string, predicate: string): Promise<string | undefined> {
     if (this.read === undefined) return undefined;
+    const scratch = `${target}_locate`; // beside the staged source (in a run's own schema)
     const { files, format, filter, settle } = this.read;
     const duck = this.ctx.engine.duck;
     const read = readFilesSql(files, format, csvTypesOption(settle));
     const named = `${read.slice(0, -1)}, filename = '__tm_file')`; // one more option of the reader's call
-    await duck.run(`DROP TABLE IF EXISTS tm_source_locate; CREATE TABLE tm_source_locate AS SELECT * FROM ${named}`);
+    await duck.run(`DROP TABLE IF EXISTS ${scratch}; CREATE TABLE ${scratch} AS SELECT * FROM ${named}`);
     try {
-      await settleCsvColumns(duck, 'tm_source_locate', settle, { table: this.describe(), input: this.describe() });
+      await settleCsvColumns(duck, scratch, settle, { table: this.describe(), input: this.describe() });
       const [hit] = await duck.rows(
-        `SELECT __tm_file AS f, __tm_n AS n FROM (SELECT *, rowid AS __tm_at, rowid - min(rowid) OVER (PARTITION BY __tm_file) + 1 AS __tm_n FROM tm_source_locate)
+        `SELECT __tm_file AS f, __tm_n AS n FROM (SELECT *, rowid AS __tm_at, rowid - min(rowid) OVER (PARTITION BY __tm_file) + 1 AS __tm_n FROM ${scratch})
          WHERE (${predicate})${filter === '' ? '' : ` AND ${filter}`} ORDER BY __tm_at LIMIT 1`,
       );
       if (hit === undefined) return undefined;
       const n = Number(hit.n);
       return `${String(hit.f)} row ${n}${format === 'csv' ? ` (line ${n + 1})` : ''}`;
     } finally {
-      await duck.run('DROP TABLE IF EXISTS tm_source_locate');
+      await duck.run(`DROP TABLE IF EXISTS ${scratch}`);
     }
   }
 }

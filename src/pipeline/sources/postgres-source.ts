@@ -7,7 +7,7 @@
  * name a value's row in the query's result (`locate`).
  */
 import pg from 'pg';
-import { writeRowFile } from '../../engine/row-files.ts';
+import { writeRowFile } from '../../storage/row-files.ts';
 import { InvalidInputError, messageOf } from '../../errors.ts';
 import { sqlIdent, sqlString } from '../../storage/duckdb/sql.ts';
 import type { PostgresSource } from '../definition.ts';

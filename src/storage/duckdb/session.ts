@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from './sql.ts';
 import { type Columns, type Row, plainRows, plainValue } from './values.ts';
 
 export type { Columns } from './values.ts';
@@ -60,6 +61,21 @@ export class DuckSession {
     } finally {
       if (this.closed) connection.closeSync();
       else this.idle.push(connection);
+    }
+  }
+
+  /**
+   * Runs statements on a connection of their own whose `search_path` puts `schema` first (then
+   * `main`): unqualified names resolve, and unqualified tables are created, in `schema`. The
+   * connection is closed after, so no other statement runs with that search path.
+   */
+  async runInSchema(schema: string, sql: string): Promise<void> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(`SET search_path = ${sqlString(`${schema},main`)}`);
+      await connection.run(sql);
+    } finally {
+      connection.closeSync();
     }
   }
 

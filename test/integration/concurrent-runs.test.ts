@@ -7,24 +7,15 @@
  * each must write exactly its own rows, and nothing of any run may be left in DuckDB.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PipelineDefinition, definePipeline } from '../../src/pipeline/definition.ts';
 import { type RunResult, runPipeline } from '../../src/pipeline/run-pipeline.ts';
-import { TidemarkSession } from '../../src/session.ts';
+import type { TidemarkSession } from '../../src/session.ts';
+import { useSession } from '../support/engine.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tidemark-concurrent-runs-'));
-const warehouse = path.join(root, 'warehouse');
 let session: TidemarkSession;
-
-beforeAll(async () => {
-  session = await TidemarkSession.open({ warehouse, catalog: path.join(root, 'no-catalog') });
-});
-afterAll(async () => {
-  await session?.close();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+const { root, warehouse } = useSession('concurrent-runs', (s) => (session = s));
 
 /** Writes `text` as `landing/<feed>/<file>`; returns the feed's glob. */
 function land(feed: string, file: string, text: string): string {

@@ -5,24 +5,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TidemarkSession } from '../../src/session.ts';
+import { describe, expect, it } from 'vitest';
+import type { TidemarkSession } from '../../src/session.ts';
 import { type RunResult, runPipeline } from '../../src/pipeline/run-pipeline.ts';
 import { type PipelineDefinition, definePipeline, validatePipeline } from '../../src/pipeline/definition.ts';
 import type { Window } from '../../src/pipeline/window.ts';
-import { useTempDir } from '../support/temp-dir.ts';
+import { useSession } from '../support/engine.ts';
 
 type Rec = Record<string, unknown>;
-const root = useTempDir('scd2');
-const warehouse = path.join(root, 'warehouse');
 let session: TidemarkSession;
-
-beforeAll(async () => {
-  session = await TidemarkSession.open({ warehouse, catalog: path.join(root, 'no-catalog') });
-});
-afterAll(async () => {
-  await session?.close();
-});
+const { root, warehouse } = useSession('scd2', (s) => (session = s));
 
 /** Writes one landing file of a pipeline's feed (each run reads the files it has not loaded). */
 function land(feed: string, n: number, rows: Rec[]): void {

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/config.ts';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
+import { earliestReadableInstant } from '../../src/engine/services/clean.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
+import { LocalFileStore } from '../../src/storage/local-file-store.ts';
 import { splitmix32 } from '../../src/util/random.ts';
 import { CowModel, type ModelRow, type StoredRow } from '../support/cow-model.ts';
 import { type CrashOutcome, CrashWorkers, type KillPlan } from '../support/crash-workers.ts';
@@ -172,7 +174,13 @@ describe('workers killed at random moments, with readers beside them', () => {
     expect(fs.readdirSync(path.join(base, '.hoodie')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // The archiver and the cleaner ran throughout; kills landed before publication (leaving a
     // commit pending for the next writer to roll back) and after it.
-    expect(state.activeTimeline.completedWrites().length).toBeLessThanOrEqual(4);
+    // keep.max.commits (4), unless the cleaner's earliest retained commit stops the archiver (as in
+    // Hudi, a clean with nothing to delete writes no instant, so that point can lag): then the
+    // oldest active write is not older than it.
+    expect(r.warnings).toBeUndefined();
+    const active = state.activeTimeline.completedWrites();
+    const retained = await earliestReadableInstant({ store: new LocalFileStore() }, state);
+    if (active.length > 4) expect(active[0]!.time >= (retained ?? '~')).toBe(true);
     expect(fs.readdirSync(path.join(base, '.hoodie/archived')).length).toBeGreaterThan(0);
     expect(state.timeline.completed('clean').length).toBeGreaterThan(0);
     expect(leftPending).toBeGreaterThan(0);

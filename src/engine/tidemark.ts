@@ -9,14 +9,14 @@ import type { Row } from '../storage/duckdb/values.ts';
 import { systemClock } from '../time/clock.ts';
 import { type CreateTableOptions, createTable } from './write/create-table.ts';
 import type { WriteInput } from './write/input.ts';
-import { type ReadOptions, readSql, relationSql, slicesForRead } from './read/read.ts';
-import { KeyIndexCache, candidateSlices } from './read/key-lookup.ts';
-import { InvalidArgumentError, StorageError, messageOf } from '../errors.ts';
-import { sqlString } from '../storage/duckdb/sql.ts';
+import { type ReadOptions, readSql, slicesForRead } from './read/read.ts';
+import { runQuery } from './read/query-runner.ts';
+import { lookupKeys } from './read/lookup.ts';
+import { KeyIndexCache } from './read/key-lookup.ts';
+import { InvalidArgumentError, StorageError } from '../errors.ts';
 import { mayPrune, prunePartitions } from './read/partition-pruning.ts';
 import type { FileSlice } from '../table/file-slice.ts';
 import { rewriteScans } from './read/scan-rewrite.ts';
-import { explainMissingBaseFile } from './load/missing-files.ts';
 import { type TableState } from './load/table-state.ts';
 import { TableCache } from './load/table-cache.ts';
 import { type RollbackResult, rollbackInstant } from './services/rollback.ts';
@@ -34,12 +34,6 @@ import type { LookupOptions, RestoreResult, SavepointResult, ScannedTable, Tidem
 export type { CommitInfo } from './load/commit-info.ts';
 export type { LookupOptions, RestoreResult, SavepointResult, ScannedTable, TidemarkOptions } from './tidemark-options.ts';
 
-/**
- * How many times a read is tried. A read builds its SQL from the timeline it loaded; a restore (or
- * a clean) that completes meanwhile may delete base files the read still names. A read that fails
- * while a scanned table's timeline changed under it starts over against the new timeline.
- */
-const READ_ATTEMPTS = 4;
 
 /**
  * Tidemark's copy-on-write engine: create, write, read and maintain Hudi copy-on-write tables, each
@@ -212,7 +206,7 @@ export class Tidemark {
    * @throws {@link StorageError} when the files cannot be read.
    */
   async read(basePath: string, options: ReadOptions = {}): Promise<Row[]> {
-    return this.run(`reading ${basePath}`, async (scans) => {
+    return runQuery(this.ctx, (p) => this.table(p), `reading ${basePath}`, async (scans) => {
       const { sql, state } = await this.readQuery(basePath, options);
       scans.push({ path: basePath, options, state });
       return sql;
@@ -233,7 +227,7 @@ export class Tidemark {
    * @throws {@link StorageError} when the statement fails for another reason (the files cannot be read).
    */
   async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Row[]> {
-    return this.run('the SQL statement', (scans) => this.expandSql(statement, resolve, scans));
+    return runQuery(this.ctx, (p) => this.table(p), 'the SQL statement', (scans) => this.expandSql(statement, resolve, scans));
   }
 
   /**
@@ -258,49 +252,6 @@ export class Tidemark {
       for (const s of await this.fileSlices(scan.path, scan.options)) files.push(path.join(state.basePath, s.baseFile.path));
     }
     return runReadOnly(sql, files, statement);
-  }
-
-  /**
-   * Runs the query `build` makes (recording the tables it scans), telling the user's mistakes
-   * (parse, bind, catalog errors) from failures of the files; a base file gone missing from a
-   * scanned table is named. A failure while a scanned table's timeline changed starts over.
-   */
-  private async run(what: string, build: (scans: ScannedTable[]) => Promise<string>): Promise<Row[]> {
-    for (let attempt = 1; ; attempt++) {
-      const scans: ScannedTable[] = [];
-      const sql = await build(scans);
-      try {
-        return await this.ctx.duck.plainRows(sql);
-      } catch (error) {
-        const message = messageOf(error);
-        if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/.test(message.replace(/^Error: /, ''))) {
-          throw new InvalidArgumentError(`${what} failed: ${message}`, { cause: error });
-        }
-        if (attempt < READ_ATTEMPTS && (await this.timelineMoved(scans))) continue;
-        throw await this.explainFailure(what, error, scans);
-      }
-    }
-  }
-
-  /** Whether a scanned table's timeline changed since the query's SQL was built from it. */
-  private async timelineMoved(scans: ReadonlyArray<ScannedTable>): Promise<boolean> {
-    for (const scan of scans) {
-      // A table that no longer loads has changed too; the next attempt raises why.
-      if (scan.state !== undefined && (await this.table(scan.path).catch(() => undefined)) !== scan.state) return true;
-    }
-    return false;
-  }
-
-  /** The error a failed query over `scans` raises: a missing base file named, else a StorageError. */
-  private async explainFailure(what: string, error: unknown, scans: ReadonlyArray<ScannedTable>): Promise<unknown> {
-    for (const scan of scans) {
-      const state = await this.table(scan.path);
-      const { asOf, since, until } = scan.options;
-      const slices = slicesForRead(state, { ...(asOf === undefined ? {} : { asOf }), ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) }).slices;
-      const explained = await explainMissingBaseFile(this.ctx.store, state, slices.map((s) => s.baseFile), what, error);
-      if (explained !== error) return explained;
-    }
-    return new StorageError(`${what} failed: ${messageOf(error)}`, { cause: error });
   }
 
   /**
@@ -338,19 +289,7 @@ export class Tidemark {
    * @throws {@link StorageError} when the file system fails.
    */
   async lookup(basePath: string, keys: ReadonlyArray<string>, options: LookupOptions = {}): Promise<Row[]> {
-    const state = await this.table(basePath);
-    if (!state.config.populateMetaFields) {
-      throw new InvalidArgumentError(`table ${state.config.name} at ${state.basePath} has no record keys stored (meta fields off); use read with a filter`, { table: state.basePath });
-    }
-    const all = slicesForRead(state, options.asOf === undefined ? {} : { asOf: options.asOf }).slices;
-    const inPartition = options.partitionPath === undefined ? all : all.filter((s) => s.partitionPath === options.partitionPath);
-    try {
-      const slices = await candidateSlices(this.ctx.duck, this.keyIndexes, state.basePath, inPartition, keys);
-      if (slices.length === 0 || keys.length === 0) return [];
-      return await this.ctx.duck.plainRows(`SELECT * FROM ${relationSql(state, slices)} WHERE _hoodie_record_key IN (${keys.map(keyLiteral).join(', ')})`);
-    } catch (error) {
-      throw await explainMissingBaseFile(this.ctx.store, state, inPartition.map((s) => s.baseFile), `looking up keys in ${basePath}`, error);
-    }
+    return lookupKeys(this.ctx, this.keyIndexes, await this.table(basePath), keys, options, basePath);
   }
 
   /**
@@ -443,9 +382,4 @@ export class Tidemark {
   close(): void {
     this.ctx.duck.close();
   }
-}
-
-/** A record key as a SQL literal; NUL characters (which SQL text cannot hold) as `chr(0)`. */
-function keyLiteral(key: string): string {
-  return key.split('\u0000').map(sqlString).join(' || chr(0) || ');
 }

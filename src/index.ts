@@ -23,7 +23,8 @@ export {
   type ScannedTable,
 } from './engine/tidemark.ts';
 export type { Row, Value } from './storage/duckdb/values.ts';
-export type { CommitResult, WriteOptions, WriteProgress } from './engine/write/write.ts';
+export type { CommitResult, WriteOptions, WriteProgress } from './engine/write/write-options.ts';
+export type { ScanResolver } from './engine/read/read-planner.ts';
 export type { WarningSink } from './engine/context.ts';
 export type { RollbackResult } from './engine/services/rollback.ts';
 export type { CleanResult } from './engine/services/clean.ts';

@@ -3,32 +3,27 @@
  * every table operation. Tables are addressed by their base path; no metastore is needed.
  */
 import path from 'node:path';
-import { LocalFileStore } from '../storage/local-file-store.ts';
-import { DuckSession } from '../storage/duckdb/session.ts';
+import type { DuckSession } from '../storage/duckdb/session.ts';
 import type { Row } from '../storage/duckdb/values.ts';
-import { systemClock } from '../time/clock.ts';
+import type { FileSlice } from '../table/file-slice.ts';
 import { type CreateTableOptions, createTable } from './write/create-table.ts';
 import type { WriteInput } from './write/input.ts';
-import { type ReadOptions, readSql, slicesForRead } from './read/read.ts';
+import { type CommitResult, type WriteOptions, writeTable } from './write/write.ts';
+import type { ReadOptions } from './read/read.ts';
+import { type ScanResolver, type TableLoader, expandScans, planRead, scannedFiles, sliceRead } from './read/read-planner.ts';
 import { runQuery } from './read/query-runner.ts';
 import { lookupKeys } from './read/lookup.ts';
 import { KeyIndexCache } from './read/key-lookup.ts';
-import { InvalidArgumentError, StorageError } from '../errors.ts';
-import { mayPrune, prunePartitions } from './read/partition-pruning.ts';
-import type { FileSlice } from '../table/file-slice.ts';
-import { rewriteScans } from './read/scan-rewrite.ts';
-import { type TableState } from './load/table-state.ts';
-import { TableCache } from './load/table-cache.ts';
-import { type RollbackResult, rollbackInstant } from './services/rollback.ts';
-import { type CleanResult, assertNotCleaned, cleanTable } from './services/clean.ts';
-import { restore, savepoint } from './services/savepoint.ts';
-import { checkWhereFilter } from './read/where-filter.ts';
 import { checkReadOnlyStatement, runReadOnly } from './read/read-only-sql.ts';
-import { sweepDeadRowFiles } from '../storage/row-files.ts';
-import { type CommitResult, type WriteOptions, writeTable } from './write/write.ts';
-import { type EngineContext } from './context.ts';
+import type { TableState } from './load/table-state.ts';
+import { TableCache } from './load/table-cache.ts';
 import { type CommitInfo, commitInfos } from './load/commit-info.ts';
+import { type RollbackResult, rollbackInstant } from './services/rollback.ts';
+import { type CleanResult, cleanTable } from './services/clean.ts';
+import { restore, savepoint } from './services/savepoint.ts';
 import { runTableService } from './commit/table-service.ts';
+import type { EngineContext } from './context.ts';
+import { openEngineContext } from './open-context.ts';
 import type { LookupOptions, RestoreResult, SavepointResult, ScannedTable, TidemarkOptions } from './tidemark-options.ts';
 
 export type { CommitInfo } from './load/commit-info.ts';
@@ -44,15 +39,15 @@ export type { LookupOptions, RestoreResult, SavepointResult, ScannedTable, Tidem
  * a table can always raise `TableNotFoundError` (no `.hoodie/hoodie.properties` at the path),
  * `TableFormatError` (its files break the format), `UnsupportedTableVersionError` and
  * `StorageError` (the file system failed); the methods below list these and what else they raise.
+ * Operations that take the table's writer lock (writes and table services) also raise
+ * `CommitConflictError` (retryable) when another process holds it longer than the lock timeout (120 s).
  */
 export class Tidemark {
   private readonly keyIndexes = new KeyIndexCache();
   private tables: TableCache | undefined;
+  private readonly loader: TableLoader = (basePath) => this.table(basePath); // for the read helpers
 
-  /**
-   * Private: engines are made by {@link Tidemark.open}. (Not tagged internal: `stripInternal` would drop
-   * the declaration, and the published class would look constructible.)
-   */
+  /** Engines are made by {@link Tidemark.open}. (Not `@internal`: stripped, the class would look constructible.) */
   private constructor(private readonly ctx: EngineContext) {}
 
   /**
@@ -60,25 +55,11 @@ export class Tidemark {
    * defaults: the local file system, the system clock, 2 files written at once). It first removes
    * rows staged by writers whose process has died.
    *
-   * @param options - The engine's options; every field is optional.
-   * @returns An engine; close it with {@link Tidemark.close}.
    * @throws Error (Node's) when the temporary directory of staged rows cannot be swept, or
    *   (DuckDB's) when DuckDB rejects `threads` or `memoryLimit`.
    */
   static async open(options: TidemarkOptions = {}): Promise<Tidemark> {
-    // Rows staged by writers that were killed (their pid is dead) are removed.
-    await sweepDeadRowFiles();
-    const duck = await DuckSession.open({
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
-    });
-    return new Tidemark({
-      duck,
-      store: options.store ?? new LocalFileStore(),
-      clock: options.clock ?? systemClock,
-      writeConcurrency: options.writeConcurrency ?? 2,
-      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
-    });
+    return new Tidemark(await openEngineContext(options));
   }
 
   /**
@@ -87,7 +68,6 @@ export class Tidemark {
    *
    * @param basePath - The table's directory; created if missing.
    * @param options - The table's name, schema, keys and partitioning.
-   * @returns The new table's state.
    * @throws {@link TableExistsError} when a table already exists at `basePath`.
    * @throws {@link InvalidArgumentError} when an option is invalid (a bad table name or field name, no record key field, an unknown compression codec).
    * @throws {@link StorageError} when the files cannot be written.
@@ -116,7 +96,6 @@ export class Tidemark {
    * This is the one way to write; `upsert` is its shorthand. Everything that can fail because of the
    * input fails before the timeline changes; a first write that fails leaves no table behind.
    *
-   * @param basePath - The table's directory.
    * @param input - The batch: rows given in code, or a Parquet, CSV or JSON file.
    * @param options - The operation (`upsert`, `insert`, `bulk_insert`, `delete`,
    *   `insert_overwrite_table`) and its options; `create` creates the table on first write.
@@ -138,9 +117,7 @@ export class Tidemark {
    * Shorthand of {@link Tidemark.write} with `operation: 'upsert'`: new keys inserted, stored keys
    * updated unless the stored version is newer (by the precombine field).
    *
-   * @throws The errors of {@link Tidemark.write}: {@link InvalidArgumentError}, {@link InvalidInputError},
-   *   {@link SchemaConflictError}, {@link TableNotFoundError}, {@link TableFormatError},
-   *   {@link CommitConflictError}, {@link StorageError}.
+   * @throws The errors of {@link Tidemark.write}.
    */
   async upsert(basePath: string, input: WriteInput, options: Omit<WriteOptions, 'operation'> = {}): Promise<CommitResult> {
     return this.write(basePath, input, { ...options, operation: 'upsert' });
@@ -153,25 +130,10 @@ export class Tidemark {
    * @param options - Snapshot (`asOf`) or incremental (`since`/`until`) read, columns, filter, limit; default: every column of the latest snapshot.
    * @throws {@link InvalidArgumentError} when `where` is not a single SQL expression, or `asOf` is combined with `since`/`until`, or an incremental read targets a table without meta fields.
    * @throws {@link InvalidInstantError} when an instant is malformed or was cleaned.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's files are corrupt.
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every read (see the class).
    */
   async readSql(basePath: string, options: ReadOptions = {}): Promise<string> {
-    return (await this.readQuery(basePath, options)).sql;
-  }
-
-  /** `readSql`, with the table state the SQL was built from. */
-  private async readQuery(basePath: string, options: ReadOptions): Promise<{ sql: string; state: TableState }> {
-    if (options.where !== undefined) checkWhereFilter(options.where);
-    const state = await this.table(basePath);
-    await assertNotCleaned(this.ctx, state, options);
-    // Pruning costs DuckDB round trips: not when the caller chose the partitions, or when the filter
-    // names no partition column (then it cannot prune).
-    if (options.where === undefined || options.partitions !== undefined || !mayPrune(state, options.where)) return { sql: readSql(state, options), state };
-    const partitions = [...new Set(state.files.map((f) => f.partitionPath))];
-    const keep = await prunePartitions(this.ctx.duck, state, options.where, partitions);
-    return { sql: readSql(state, keep === undefined ? options : { ...options, partitions: (p) => keep.has(p) }), state };
+    return (await planRead(this.ctx, this.loader, basePath, options)).sql;
   }
 
   /**
@@ -179,19 +141,10 @@ export class Tidemark {
    *
    * @throws {@link InvalidArgumentError} when `where` is not a single SQL expression, or `asOf` is combined with `since`/`until`, or an incremental read targets a table without meta fields.
    * @throws {@link InvalidInstantError} when an instant is malformed.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's files are corrupt.
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every read (see the class).
    */
   async fileSlices(basePath: string, options: ReadOptions = {}): Promise<FileSlice[]> {
-    if (options.where !== undefined) checkWhereFilter(options.where);
-    const state = await this.table(basePath);
-    let partitions = options.partitions;
-    if (options.where !== undefined && mayPrune(state, options.where)) {
-      const keep = await prunePartitions(this.ctx.duck, state, options.where, [...new Set(state.files.map((f) => f.partitionPath))]);
-      if (keep !== undefined) partitions = (p) => keep.has(p) && (options.partitions === undefined || options.partitions(p));
-    }
-    return slicesForRead(state, { ...options, ...(partitions === undefined ? {} : { partitions }) }).slices;
+    return sliceRead(this.ctx, this.loader, basePath, options);
   }
 
   /**
@@ -201,13 +154,11 @@ export class Tidemark {
    *
    * @throws {@link InvalidArgumentError} when `where` is not a single SQL expression, a column does not exist, `asOf` is combined with `since`/`until`, or an incremental read targets a table without meta fields.
    * @throws {@link InvalidInstantError} when an instant is malformed or was cleaned.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table is corrupt or a base file it names is missing.
-   * @throws {@link StorageError} when the files cannot be read.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError} (also when a base file it names is missing), {@link StorageError} as every read (see the class).
    */
   async read(basePath: string, options: ReadOptions = {}): Promise<Row[]> {
-    return runQuery(this.ctx, (p) => this.table(p), `reading ${basePath}`, async (scans) => {
-      const { sql, state } = await this.readQuery(basePath, options);
+    return runQuery(this.ctx, this.loader, `reading ${basePath}`, async (scans) => {
+      const { sql, state } = await planRead(this.ctx, this.loader, basePath, options);
       scans.push({ path: basePath, options, state });
       return sql;
     });
@@ -222,12 +173,10 @@ export class Tidemark {
    * @param resolve - Maps each `tidemark_scan` address to a base path; default: the address is the path.
    * @throws {@link InvalidArgumentError} when DuckDB cannot parse or bind the statement, or a `tidemark_scan` argument is unknown.
    * @throws {@link InvalidInstantError} when a scan's instant is malformed or was cleaned.
-   * @throws {@link TableNotFoundError} when a scanned path holds no table.
-   * @throws {@link TableFormatError} when a scanned table is corrupt or a base file it names is missing.
-   * @throws {@link StorageError} when the statement fails for another reason (the files cannot be read).
+   * @throws {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every read (see the class), for each scanned table.
    */
-  async sql(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<Row[]> {
-    return runQuery(this.ctx, (p) => this.table(p), 'the SQL statement', (scans) => this.expandSql(statement, resolve, scans));
+  async sql(statement: string, resolve?: ScanResolver): Promise<Row[]> {
+    return runQuery(this.ctx, this.loader, 'the SQL statement', (scans) => this.expandSql(statement, resolve, scans));
   }
 
   /**
@@ -238,20 +187,13 @@ export class Tidemark {
    * @param resolve - Maps each `tidemark_scan` address to a base path; default: the address is the path.
    * @throws {@link InvalidArgumentError} when the statement is not a single query, reads anything but its scanned tables, or fails to parse or bind.
    * @throws {@link InvalidInstantError} when a scan's instant is malformed or was cleaned.
-   * @throws {@link TableNotFoundError} when a scanned path holds no table.
-   * @throws {@link TableFormatError} when a scanned table is corrupt.
-   * @throws {@link StorageError} when the query fails for another reason.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every read (see the class), for each scanned table.
    */
-  async sqlReadOnly(statement: string, resolve?: (nameOrPath: string) => Promise<string>): Promise<{ rows: Row[]; columns: string[] }> {
+  async sqlReadOnly(statement: string, resolve?: ScanResolver): Promise<{ rows: Row[]; columns: string[] }> {
     await checkReadOnlyStatement(this.ctx.duck, statement);
     const scans: ScannedTable[] = [];
     const sql = await this.expandSql(statement, resolve, scans);
-    const files: string[] = [];
-    for (const scan of scans) {
-      const state = await this.table(scan.path);
-      for (const s of await this.fileSlices(scan.path, scan.options)) files.push(path.join(state.basePath, s.baseFile.path));
-    }
-    return runReadOnly(sql, files, statement);
+    return runReadOnly(sql, await scannedFiles(this.ctx, this.loader, scans), statement);
   }
 
   /**
@@ -262,31 +204,21 @@ export class Tidemark {
    * @param scans - Receives each table scanned (pass an array to collect them); default: a fresh one.
    * @throws {@link InvalidArgumentError} when a `tidemark_scan` argument is unknown or a `where` is not a single expression.
    * @throws {@link InvalidInstantError} when a scan's instant is malformed or was cleaned.
-   * @throws {@link TableNotFoundError} when a scanned path holds no table.
-   * @throws {@link TableFormatError} when a scanned table is corrupt.
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every read (see the class), for each scanned table.
    */
-  async expandSql(statement: string, resolve?: (nameOrPath: string) => Promise<string>, scans: ScannedTable[] = []): Promise<string> {
-    return rewriteScans(statement, async (call) => {
-      const basePath = resolve === undefined ? call.path : await resolve(call.path);
-      const { sql, state } = await this.readQuery(basePath, call.options);
-      scans.push({ path: basePath, options: call.options, state });
-      return sql;
-    });
+  async expandSql(statement: string, resolve?: ScanResolver, scans: ScannedTable[] = []): Promise<string> {
+    return expandScans(this.ctx, this.loader, statement, resolve, scans);
   }
 
   /**
    * The latest version of the records with these record keys (`_hoodie_record_key` values, e.g.
    * `"42"` or `"id:42,region:eu"`), reading only files whose footer key range and bloom filter
-   * admit a key. `partitionPath` narrows the search when the caller knows it. Rows are plain
-   * JavaScript values, as `read`'s.
+   * admit a key (no keys, no rows). `partitionPath` narrows the search when the caller knows it.
+   * Rows are plain JavaScript values, as `read`'s.
    *
-   * @param keys - Record keys; none returns no rows.
    * @throws {@link InvalidArgumentError} when the table stores no record keys (meta fields off).
    * @throws {@link InvalidInstantError} when `asOf` is malformed.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table is corrupt, or a base file's footer cannot be read or is missing.
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError} (also when a base file's footer cannot be read or is missing), {@link StorageError} as every read (see the class).
    */
   async lookup(basePath: string, keys: ReadonlyArray<string>, options: LookupOptions = {}): Promise<Row[]> {
     return lookupKeys(this.ctx, this.keyIndexes, await this.table(basePath), keys, options, basePath);
@@ -295,9 +227,7 @@ export class Tidemark {
   /**
    * The timeline with what each completed write did (its operation, record counts and files).
    *
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's properties or commit metadata are corrupt.
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every read (see the class).
    */
   async commits(basePath: string): Promise<CommitInfo[]> {
     return commitInfos(await this.table(basePath));
@@ -309,10 +239,7 @@ export class Tidemark {
    *
    * @param instant - The commit's instant time (`yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS`).
    * @throws {@link InvalidInstantError} when the table has no commit at `instant`, or it is not the latest (a later commit depends on it).
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's timeline is corrupt.
-   * @throws {@link CommitConflictError} (retryable) when another process holds the writer lock for longer than the lock timeout (120 s).
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link CommitConflictError}, {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every locked operation (see the class).
    */
   async rollback(basePath: string, instant: string): Promise<RollbackResult> {
     return runTableService(this.ctx, basePath, (state) => rollbackInstant(this.ctx, state, instant));
@@ -325,10 +252,7 @@ export class Tidemark {
    * @param options - `retainCommits`: commits kept readable, a whole number ≥ 1; default: the table's
    *   `hoodie.cleaner.commits.retained` (10 unless set).
    * @throws {@link InvalidArgumentError} when `retainCommits` is not a whole number ≥ 1.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's timeline is corrupt.
-   * @throws {@link CommitConflictError} (retryable) when another process holds the writer lock for longer than the lock timeout (120 s).
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link CommitConflictError}, {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every locked operation (see the class).
    */
   async clean(basePath: string, options: { retainCommits?: number } = {}): Promise<CleanResult> {
     return runTableService(this.ctx, basePath, (state) => cleanTable(this.ctx, state, options.retainCommits ?? state.config.commitsRetained));
@@ -341,10 +265,7 @@ export class Tidemark {
    * @param instant - The completed commit's instant time.
    * @param comment - Recorded in the savepoint's metadata; default: empty.
    * @throws {@link InvalidInstantError} when the table has no completed commit at `instant`, or it was cleaned.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's timeline is corrupt.
-   * @throws {@link CommitConflictError} (retryable) when another process holds the writer lock for longer than the lock timeout (120 s).
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link CommitConflictError}, {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every locked operation (see the class).
    */
   async savepoint(basePath: string, instant: string, comment?: string): Promise<SavepointResult> {
     return runTableService(this.ctx, basePath, (state) => savepoint(this.ctx, state, instant, comment));
@@ -356,27 +277,19 @@ export class Tidemark {
    *
    * @param instant - The savepoint's instant time.
    * @throws {@link InvalidInstantError} when the table has no savepoint at `instant`.
-   * @throws {@link TableNotFoundError} when there is no table at `basePath`.
-   * @throws {@link TableFormatError} when the table's timeline is corrupt.
-   * @throws {@link CommitConflictError} (retryable) when another process holds the writer lock for longer than the lock timeout (120 s).
-   * @throws {@link StorageError} when the file system fails.
+   * @throws {@link CommitConflictError}, {@link TableNotFoundError}, {@link TableFormatError}, {@link StorageError} as every locked operation (see the class).
    */
   async restore(basePath: string, instant: string): Promise<RestoreResult> {
     return runTableService(this.ctx, basePath, (state) => restore(this.ctx, state, instant));
   }
 
-  /**
-   * The engine's DuckDB session, for Tidemark's adapters that run their own SQL (pipelines, the
-   * CLI). Internal: not part of the public API, and its `rows` are DuckDB's value classes.
-   * @internal
-   */
+  /** The engine's DuckDB session, for Tidemark's own adapters (pipelines, the CLI); its `rows` are DuckDB's value classes. @internal */
   get duck(): DuckSession {
     return this.ctx.duck;
   }
 
   /**
    * Releases the engine's DuckDB instance; the engine cannot be used afterwards. Calling it twice is harmless.
-   *
    * @throws Nothing of Tidemark's own (DuckDB's error if closing fails).
    */
   close(): void {

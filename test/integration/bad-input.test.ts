@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { useEngine } from '../support/engine.ts';
 import type { WriteInput } from '../../src/engine/write/input.ts';
-import type { WriteOptions } from '../../src/engine/write/write.ts';
+import type { WriteOptions } from '../../src/engine/write/write-options.ts';
 import { InvalidArgumentError, InvalidInputError, SchemaConflictError, type TidemarkError } from '../../src/errors.ts';
 import { treeFingerprint } from '../support/tree.ts';
 import { tableOptions } from '../support/table-options.ts';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Command, Option } from '../commander.ts';
 import { TableNotFoundError } from '../../errors.ts';
 import { INPUT_FORMATS, type InputFormat } from '../../engine/write/operations.ts';
-import type { CommitResult, WriteProgress } from '../../engine/write/write.ts';
+import type { CommitResult, WriteProgress } from '../../engine/write/write-options.ts';
 import { WRITE_OPERATIONS, type WriteOperation } from '../../engine/write/operations.ts';
 import type { CliContext } from '../cli-context.ts';
 import type { Tidemark } from '../../engine/tidemark.ts';

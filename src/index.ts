@@ -55,6 +55,9 @@ export type {
   SourceDefinition,
   FilesSource,
   PostgresSource,
+  KafkaSource,
+  NatsSource,
+  StreamSourceOptions,
   TableSource,
   CheckDefinition,
   TargetDefinition,
@@ -63,6 +66,7 @@ export type {
   Lookback,
 } from './pipeline/definition.ts';
 export type { RunResult, RunOptions, RunResultStatus } from './pipeline/run-pipeline.ts';
+export type { SourcePosition } from './pipeline/sources/checkpointed.ts';
 export type { Window } from './pipeline/window.ts';
 export type { CheckResult, CheckSample } from './pipeline/checks.ts';
 export type { RunStep } from './pipeline/run-steps.ts';

@@ -41,8 +41,34 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + os.constants.signals[signal];
 }
 
-/** Watches SIGINT and SIGTERM until `dispose()`; each signal's one line goes to `io.stderr`. */
-export function watchSignals(io: CliIo, proc: SignalProcess = process): SignalWatch {
+/** The signals of continuous mode: the first lets the batch in flight finish (`stop`), the second aborts it (`signal`). */
+export interface GracefulSignalWatch extends SignalWatch {
+  /** Aborted, with the signal's name, when the first signal arrives: finish the batch in flight, then stop. */
+  readonly stop: AbortSignal;
+}
+
+/**
+ * `watchSignals` for continuous mode: the first signal only asks the loop to stop after the batch
+ * in flight (nothing is interrupted), the second stops that batch at its next safe point (logged
+ * FAILED, window unchanged), a third ends the process at once.
+ */
+export function watchSignalsGracefully(io: CliIo, proc: SignalProcess = process): GracefulSignalWatch {
+  const stop = new AbortController();
+  const inner = watchSignals(io, proc, (signal) => {
+    if (stop.signal.aborted) return false;
+    io.stderr(`tidemark: ${signal}: finishing the batch in flight, then stopping (${signal} again stops it at its next safe point, logged FAILED)\n`);
+    stop.abort(signal);
+    return true;
+  });
+  return { ...inner, stop: stop.signal };
+}
+
+/**
+ * Watches SIGINT and SIGTERM until `dispose()`; each signal's one line goes to `io.stderr`.
+ * `before`, when given, sees each signal first and may take it (returning true), as continuous
+ * mode does with the first.
+ */
+export function watchSignals(io: CliIo, proc: SignalProcess = process, before?: (signal: StopSignal) => boolean): SignalWatch {
   const controller = new AbortController();
   let first: StopSignal | undefined;
   const dispose = (): void => {
@@ -50,13 +76,17 @@ export function watchSignals(io: CliIo, proc: SignalProcess = process): SignalWa
   };
   const onSignal = (name: NodeJS.Signals): void => {
     const signal = name as StopSignal;
-    if (first !== undefined) {
+    if (before?.(signal) === true) {
+      first ??= signal;
+      return;
+    }
+    if (controller.signal.aborted) {
       io.stderr(`tidemark: ${signal} again: exiting now; the next daily-run reconciles the run left RUNNING\n`);
       dispose(); // the signal's default action applies again: it ends the process
       proc.kill(proc.pid, signal);
       return;
     }
-    first = signal;
+    first ??= signal;
     io.stderr(
       `tidemark: interrupted by ${signal}: stopping at the next safe point; the running pipeline is logged FAILED with its window unchanged, the rest are not started (${signal} again exits at once)\n`,
     );

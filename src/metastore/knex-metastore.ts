@@ -233,6 +233,9 @@ export class KnexMetastore implements Metastore {
         ended_at: outcome.endedAt ?? this.knex.fn.now(),
         processing_time_seconds: outcome.processingTimeSeconds,
         error_message: outcome.errorMessage,
+        ...(outcome.sourceCheckpoint === undefined ? {} : { source_checkpoint: outcome.sourceCheckpoint }),
+        ...(outcome.sourceLag === undefined ? {} : { source_lag: outcome.sourceLag }),
+        ...(outcome.sourceSkipped === undefined ? {} : { source_skipped: outcome.sourceSkipped }),
       }, ['run_id']);
       if (done.length > 0) return;
       const existing: Row | undefined = await this.knex('pipeline_log').select('status').where({ run_id: runId }).first();

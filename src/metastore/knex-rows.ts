@@ -52,6 +52,9 @@ export function toRun(row: Row): PipelineRun {
     processingTimeSeconds: row.processing_time_seconds == null ? null : Number(row.processing_time_seconds),
     errorMessage: (row.error_message as string | null) ?? null,
     ...(row.run_kind === 'backfill' ? { kind: 'backfill' as const } : {}), // the default is not said: a run reads back as started
+    ...(row.source_checkpoint == null ? {} : { sourceCheckpoint: String(row.source_checkpoint) }),
+    ...(row.source_lag == null ? {} : { sourceLag: Number(row.source_lag) }),
+    ...(row.source_skipped == null || Number(row.source_skipped) === 0 ? {} : { sourceSkipped: Number(row.source_skipped) }),
   };
 }
 

@@ -63,6 +63,12 @@ export interface PipelineRun {
   readonly errorMessage: string | null;
   /** `backfill` for a backfill run; absent means `incremental` (the default, and every older row). */
   readonly kind?: RunKind;
+  /** A stream source's checkpoint after the run (`topic,0:12,1:40`, as its commit carries it); absent for other sources. */
+  readonly sourceCheckpoint?: string | null;
+  /** Messages a stream run left for later (`maxRecords`), as of its start; absent for other sources. */
+  readonly sourceLag?: number | null;
+  /** Messages a stream run passed over (its checkpoint was out of range); absent or 0 when none. */
+  readonly sourceSkipped?: number;
 }
 
 /** The outcome that closes a run. */
@@ -81,6 +87,9 @@ export type RunOutcome = Pick<
   | 'endedAt'
   | 'processingTimeSeconds'
   | 'errorMessage'
+  | 'sourceCheckpoint'
+  | 'sourceLag'
+  | 'sourceSkipped'
 >;
 
 /** Which runs to list. */

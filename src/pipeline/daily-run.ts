@@ -14,7 +14,7 @@ import type { PipelineDefinition } from './definition.ts';
 import { interruptReason } from './interrupt.ts';
 import { reconcileRuns } from './reconcile.ts';
 import { type RunResult, plannedWindow, runPipeline, skipped } from './run-pipeline.ts';
-import { type Window, type WindowBasis, backfillBasisText, backfillWindows, dataDateColumn, isDue } from './window.ts';
+import { type Window, type WindowBasis, backfillBasisText, backfillWindows, dataDateColumn, isDue, isStreamSource } from './window.ts';
 
 /** Options of a daily run. */
 export interface DailyRunOptions {
@@ -156,7 +156,17 @@ export async function dailyRun(ctx: PipelineContext, options: DailyRunOptions = 
       selected.push(def);
     }
   }
-  const notes = backfill === undefined ? [] : selected.filter((def) => dataDateColumn(def) === undefined).map(processingTimeNote);
+  // Streams are read by offsets: a backfill by date has nothing to replay (a full refresh rereads them).
+  const streams = backfill === undefined ? [] : selected.filter(isStreamSource);
+  const namedStreams = streams.filter((def) => options.pipelines?.includes(def.name) === true);
+  if (namedStreams.length > 0) {
+    throw new InvalidArgumentError(`${namedStreams.map((d) => d.name).join(', ')} read${namedStreams.length === 1 ? 's a stream' : ' streams'} by offsets and cannot be backfilled by date (--from/--to); --full-refresh rereads every retained message`, { value: namedStreams[0]!.name });
+  }
+  for (const def of streams) selected.splice(selected.indexOf(def), 1);
+  const notes = [
+    ...streams.map((def) => `${def.name} reads a stream by offsets: not backfilled by date (--full-refresh rereads every retained message)`),
+    ...(backfill === undefined ? [] : selected.filter((def) => dataDateColumn(def) === undefined).map(processingTimeNote)),
+  ];
   for (const note of notes) ctx.logger.warn(note);
   if (options.dryRun) {
     const planned: PlannedRun[] = [];

@@ -45,7 +45,55 @@ export interface TableSource {
   readonly watermarkColumn?: string;
 }
 
-export type SourceDefinition = FilesSource | PostgresSource | TableSource;
+/**
+ * What a stream source shares (Kafka, NATS JetStream): each run reads, per partition, from the
+ * checkpoint in the target's last commit to the offsets taken at the run's start (see
+ * src/pipeline/sources/stream-source.ts and the README's stream section).
+ */
+export interface StreamSourceOptions {
+  /** How message values are decoded: `json` (default; one JSON object a message, its fields become columns) or `text` (a `value` column). */
+  readonly format?: 'json' | 'text';
+  /** Where a pipeline's first run starts: `earliest` (default: every retained message) or `latest` (only messages produced after it). */
+  readonly startingOffsets?: 'earliest' | 'latest';
+  /**
+   * A checkpoint the stream no longer holds (retention deleted its messages, or the topic was
+   * recreated) fails the run (`fail`, the default: messages were lost). `earliest` or `latest`
+   * goes on from there; the messages skipped are logged and counted in the run.
+   */
+  readonly onOffsetOutOfRange?: 'fail' | 'earliest' | 'latest';
+  /** At most this many messages a run (spread over partitions); default: no limit. */
+  readonly maxRecords?: number;
+}
+
+/** A Kafka topic. */
+export interface KafkaSource extends StreamSourceOptions {
+  readonly kind: 'kafka';
+  /** Bootstrap brokers, `host:port` (one, or a list). */
+  readonly brokers: string | ReadonlyArray<string>;
+  readonly topic: string;
+  /** The client id the brokers see; default `tidemark`. */
+  readonly clientId?: string;
+  /** TLS to the brokers; default off. */
+  readonly ssl?: boolean;
+  /** SASL authentication; default none. */
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+}
+
+/** A NATS JetStream stream (its sequence numbers are the offsets; one partition, 0). */
+export interface NatsSource extends StreamSourceOptions {
+  readonly kind: 'nats';
+  /** Servers, `host:port` or `nats://host:port` (one, or a list). */
+  readonly servers: string | ReadonlyArray<string>;
+  readonly stream: string;
+  /** Only messages on this subject (wildcards allowed); default: the whole stream. */
+  readonly subject?: string;
+  /** Credentials; default none. */
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+}
+
+export type SourceDefinition = FilesSource | PostgresSource | TableSource | KafkaSource | NatsSource;
 
 /** Declarative data-quality checks, run on the transformed batch before anything is committed. */
 export type CheckDefinition =
@@ -151,8 +199,10 @@ export function validatePipeline(value: unknown, origin: string): PipelineDefini
   } else if (s.kind === 'table') {
     if (typeof s.table !== 'string' || !TABLE_NAME.test(s.table)) fail(`table source "${String(s.table)}" must be a name like sales.orders`);
     if (s.watermarkColumn !== undefined && (typeof s.watermarkColumn !== 'string' || s.watermarkColumn === '')) fail('table source watermarkColumn must be a column name');
+  } else if (s.kind === 'kafka' || s.kind === 'nats') {
+    validateStream(s, fail);
   } else {
-    fail(`source kind ${JSON.stringify((s as { kind?: unknown }).kind)} is not files, postgres or table`);
+    fail(`source kind ${JSON.stringify((s as { kind?: unknown }).kind)} is not files, postgres, table, kafka or nats`);
   }
   const t = d.target as Partial<TargetDefinition> | undefined;
   if (t === undefined || typeof t.table !== 'string' || !TABLE_NAME.test(t.table)) fail('target.table must be a name like sales.orders');
@@ -177,6 +227,26 @@ export function validatePipeline(value: unknown, origin: string): PipelineDefini
     }
   }
   return d as PipelineDefinition;
+}
+
+/** Checks a `kafka` or `nats` source. */
+function validateStream(s: Partial<KafkaSource> | Partial<NatsSource>, fail: (message: string) => never): void {
+  const hosts = (v: unknown): boolean => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0 && v.every((h) => typeof h === 'string' && h !== ''));
+  if (s.kind === 'kafka') {
+    if (!hosts(s.brokers)) fail('kafka source needs brokers ("host:port", or a list)');
+    if (typeof s.topic !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(s.topic)) fail(`kafka source topic ${JSON.stringify(s.topic)} is not a Kafka topic name (letters, digits, ., _ and -)`);
+    if (s.sasl !== undefined && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(s.sasl.mechanism)) fail(`kafka source sasl.mechanism ${JSON.stringify(s.sasl.mechanism)} is not plain, scram-sha-256 or scram-sha-512`);
+  } else {
+    const n = s as Partial<NatsSource>;
+    if (!hosts(n.servers)) fail('nats source needs servers ("host:port", or a list)');
+    if (typeof n.stream !== 'string' || !/^[^\s.*>,]+$/.test(n.stream)) fail(`nats source stream ${JSON.stringify(n.stream)} is not a JetStream stream name`);
+    if (n.subject !== undefined && (typeof n.subject !== 'string' || n.subject === '')) fail('nats source subject must be a subject (wildcards allowed)');
+  }
+  const what = `${s.kind} source`;
+  if (s.format !== undefined && s.format !== 'json' && s.format !== 'text') fail(`${what} format ${JSON.stringify(s.format)} is not json or text`);
+  if (s.startingOffsets !== undefined && s.startingOffsets !== 'earliest' && s.startingOffsets !== 'latest') fail(`${what} startingOffsets ${JSON.stringify(s.startingOffsets)} is not earliest or latest`);
+  if (s.onOffsetOutOfRange !== undefined && !['fail', 'earliest', 'latest'].includes(s.onOffsetOutOfRange)) fail(`${what} onOffsetOutOfRange ${JSON.stringify(s.onOffsetOutOfRange)} is not fail, earliest or latest`);
+  if (s.maxRecords !== undefined && (!Number.isSafeInteger(s.maxRecords) || s.maxRecords < 1)) fail(`${what} maxRecords ${JSON.stringify(s.maxRecords)} is not a whole number ≥ 1`);
 }
 
 /** `database.name` split in two. */

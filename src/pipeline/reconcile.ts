@@ -5,6 +5,7 @@
  * becomes SUCCESS with that commit's counts; otherwise it never committed and becomes FAILED, so
  * its window is processed again. Either way no window is lost or applied twice.
  */
+import { CHECKPOINT_KEY } from '../streams/stream-checkpoint.ts';
 import { TableNotFoundError } from '../errors.ts';
 import { KEYS_IN_TWO_PARTITIONS } from '../engine/write/partition-duplicates.ts';
 import type { CommitMetadata } from '../timeline/commit-metadata.ts';
@@ -72,6 +73,7 @@ export async function reconcileRuns(ctx: PipelineContext, def: PipelineDefinitio
       endedAt: now,
       processingTimeSeconds: null,
       errorMessage: null,
+      ...(commit.metadata.extraMetadata[CHECKPOINT_KEY] === undefined ? {} : { sourceCheckpoint: commit.metadata.extraMetadata[CHECKPOINT_KEY] }),
     });
     const { database, name } = splitTableName(def.target.table);
     if (!target.registered && state !== undefined) {

@@ -8,15 +8,18 @@
  * A failed run is a value (`RunResult`), not an exception; the watermark moves only with SUCCESS.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, messageOf } from '../errors.ts';
+import { InvalidArgumentError, TableNotFoundError, messageOf } from '../errors.ts';
 import { redact } from '../util/redact.ts';
 import type { PipelineRun } from '../metastore/metastore.ts';
 import { rewriteScans } from '../engine/read/scan-rewrite.ts';
 import { sqlIdent } from '../storage/duckdb/sql.ts';
 import { checkpointLookup, isCheckpointed } from './checkpoint.ts';
+import type { SourcePosition } from './sources/checkpointed.ts';
 import { type CheckResult, checksFailedMessage, runChecks } from './checks.ts';
 import { type PipelineContext, pathOfNameOrPath, registerTableState, tableLocation } from './context.ts';
 import { sourceOf } from './sources/source-of.ts';
+import type { Source } from './sources/source.ts';
+import type { CheckpointedSource } from './sources/checkpointed.ts';
 import { type PipelineDefinition, splitTableName } from './definition.ts';
 import { checkpoint, interruptReason } from './interrupt.ts';
 import { uniqueScope } from './unique-scope.ts';
@@ -53,6 +56,8 @@ export interface RunResult {
   readonly error: string | undefined;
   /** The step a FAILED run failed in (extract, transform, check, write or log). */
   readonly step?: RunStep;
+  /** A stream source's position after the run: its checkpoint, the messages left for later and those skipped (absent for other sources). */
+  readonly source?: SourcePosition;
   /** When the run started and ended by the session's clock, as logged (absent when it did not run). */
   readonly startedAt?: Date;
   readonly endedAt?: Date;
@@ -88,7 +93,7 @@ export function skipped(def: PipelineDefinition, reason: string): RunResult {
 export async function plannedWindow(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions = {}): Promise<Window> {
   if (options.window !== undefined) return options.window;
   const now = ctx.clock.now().toJSDate();
-  const end = await sourceOf(ctx, def).windowEnd(now);
+  const end = await sourceOf(ctx, def, options.fullRefresh).windowEnd(now);
   if (options.fullRefresh) return { start: null, end };
   const last = await ctx.metastore.lastSuccess(def.name);
   const lookback = def.source.kind === 'table' ? undefined : def.lookback; // commit instants are exact
@@ -161,6 +166,7 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
       endedAt: ended,
       processingTimeSeconds: durationSeconds,
       errorMessage: result.error ?? null,
+      ...(result.source === undefined ? {} : { sourceCheckpoint: result.source.checkpoint, sourceLag: result.source.lag, sourceSkipped: result.source.skipped }),
     });
   } catch (error) {
     // The row stays RUNNING; the next run of the pipeline settles it from the target's timeline
@@ -169,6 +175,7 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
     result = { ...result, step: 'log', error: redact(withStep('log', `cannot record the run's outcome (${outcome}) in pipeline_log; the next run of ${def.name} settles it: ${messageOf(error)}`)) };
     status = 'FAILED';
   }
+  if (result.source?.warning !== undefined) log.warn({ skipped: result.source.skipped }, result.source.warning);
   if (status === 'SUCCESS') log.info({ records: result.recordsProcessed, instant: result.instant ?? null, seconds: +durationSeconds.toFixed(3) }, 'run succeeded');
   else log.error({ error: result.error }, 'run failed');
   return { pipeline: def.name, runId, status, target: def.target.table, window, durationSeconds, ...result, startedAt: started, endedAt: ended };
@@ -177,11 +184,25 @@ async function runLocked(ctx: PipelineContext, def: PipelineDefinition, options:
 type Executed = Omit<RunResult, 'pipeline' | 'runId' | 'status' | 'target' | 'window' | 'durationSeconds'>;
 
 async function execute(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions, runId: string, window: Window): Promise<Executed> {
-  const duck = ctx.engine.duck;
-  const source = sourceOf(ctx, def);
-  // A source that remembers what it read (the files ledger) keeps that in the commit's extraMetadata.
+  const source = sourceOf(ctx, def, options.fullRefresh);
+  // A source that remembers what it read (the files ledger, a stream's offsets) keeps that in the commit's extraMetadata.
   const checkpointed = isCheckpointed(source) ? source : undefined;
   checkpointed?.resume(checkpointLookup(ctx, def));
+  const executed = await executeFrom(ctx, def, options, runId, window, source, checkpointed);
+  const position = executed.error === undefined ? checkpointed?.position?.() : undefined;
+  return position === undefined ? executed : { ...executed, source: position };
+}
+
+async function executeFrom(
+  ctx: PipelineContext,
+  def: PipelineDefinition,
+  options: RunOptions,
+  runId: string,
+  window: Window,
+  source: Source,
+  checkpointed: (Source & CheckpointedSource) | undefined,
+): Promise<Executed> {
+  const duck = ctx.engine.duck;
   let step: RunStep = 'extract';
   let extracted = false;
   // The run's DuckDB objects, in a schema of its own: other runs in this process use the same instance.
@@ -222,18 +243,22 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
       const error = redact(withStep('check', checksFailedMessage(failed)));
       return { ...EMPTY, recordsRead: read, recordsProcessed: processed, rejected: failed.reduce((a, c) => a + c.failing, 0), instant: undefined, checks, step: 'check', error };
     }
-    if (processed === 0 && !options.fullRefresh) return { ...EMPTY, recordsRead: read, instant: undefined, checks, error: undefined };
+    // Messages consumed but nothing to write: the checkpoint is committed alone, into an existing table.
+    const mustPublish = checkpointed?.mustPublish?.() === true;
+    const target = await tableLocation(ctx, def.target.table);
+    const publishAlone = mustPublish && (await tableExists(ctx, target.basePath));
+    if (processed === 0 && !options.fullRefresh && !publishAlone) return { ...EMPTY, recordsRead: read, instant: undefined, checks, error: undefined };
     step = 'write';
     await options.beforeCommit?.();
     checkpoint(options.signal, 'the write');
-    const target = await tableLocation(ctx, def.target.table);
     const { database, name } = splitTableName(def.target.table);
     // A history target (scd2.ts) writes the closes and opens it computes from the transform output.
     const history = def.target.mode === 'scd2' ? await historyBatch(ctx.engine, def, target.basePath, { schema: own.schema, table: own.outName }, window) : undefined;
-    if (history?.rows === 0 && !target.registered) return { ...EMPTY, recordsRead: read, recordsProcessed: processed, skippedAsOlder: history.skippedAsOlder, instant: undefined, checks, error: undefined };
+    if (history?.rows === 0 && !target.registered && !publishAlone) return { ...EMPTY, recordsRead: read, recordsProcessed: processed, skippedAsOlder: history.skippedAsOlder, instant: undefined, checks, error: undefined };
     const commit = await ctx.engine.write(target.basePath, { query: `SELECT * FROM ${out}`, label: `the transform output of pipeline ${def.name}` }, {
       operation: options.fullRefresh && history === undefined ? 'insert_overwrite_table' : 'upsert',
       dropUnchanged: true,
+      commitEmpty: publishAlone,
       globalIndex: def.target.index === 'global' && history === undefined,
       create: {
         name,
@@ -278,5 +303,16 @@ async function execute(ctx: PipelineContext, def: PipelineDefinition, options: R
     throw failedIn(step, error, extracted && (step === 'transform' || step === 'write') ? await traceToSource(duck, source, own.staged, error) : messageOf(error));
   } finally {
     await own.drop();
+  }
+}
+
+/** Whether a table exists at `basePath`. */
+async function tableExists(ctx: PipelineContext, basePath: string): Promise<boolean> {
+  try {
+    await ctx.engine.table(basePath);
+    return true;
+  } catch (error) {
+    if (error instanceof TableNotFoundError) return false;
+    throw error;
   }
 }

@@ -27,18 +27,24 @@ export interface Window {
   readonly basis?: WindowBasis;
 }
 
+/** Whether `def` reads a stream (Kafka, NATS): its runs follow offsets, not the clock. */
+export function isStreamSource(def: PipelineDefinition): boolean {
+  return def.source.kind === 'kafka' || def.source.kind === 'nats';
+}
+
 /**
  * The column whose values a backfill of `def` replays by day (the data date), or undefined when its
  * source has none and a backfill replays processing time (file modification or ledger, commit time).
  */
 export function dataDateColumn(def: PipelineDefinition): string | undefined {
-  return def.source.watermarkColumn;
+  return 'watermarkColumn' in def.source ? def.source.watermarkColumn : undefined;
 }
 
 /** How a backfill of `def` chooses its rows, in words (for dry runs and notes). */
 export function backfillBasisText(def: PipelineDefinition): string {
   const column = dataDateColumn(def);
   if (column !== undefined) return `data date (${column})`;
+  if (isStreamSource(def)) return 'none: a stream source is read by offsets, not by date (--full-refresh rereads every retained message)';
   return def.source.kind === 'table' ? 'processing time (upstream commit time)' : 'processing time (files new to the ledger)';
 }
 

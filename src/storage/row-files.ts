@@ -6,7 +6,8 @@
  * data, so it is written here directly rather than through the `FileStore` port.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,4 +53,14 @@ export async function writeRowFile(text: string): Promise<string> {
 /** Removes a row file `writeRowFile` made. */
 export async function removeRowFile(file: string): Promise<void> {
   await fs.unlink(file);
+}
+
+/** The lines of a row file, one at a time (for scanning a large one without holding it). */
+export async function* rowFileLines(file: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  try {
+    yield* lines;
+  } finally {
+    lines.close();
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * The layering docs/ARCHITECTURE.md states, checked on the sources: no import cycle (type imports
  * count: a cycle of types is still a tangle a reader must hold at once), every import pointing down
- * the layers, and the drivers (`node:fs`, DuckDB, knex and the PostgreSQL clients) only in their
- * adapters. Dynamic `import()`s are the CLI's lazy loading: they must point down too, but are not
- * edges of the cycle check (the CLI loads a command's module only when it runs).
+ * the layers, and the drivers (`node:fs`, DuckDB, knex and the PostgreSQL clients, the Kafka and
+ * NATS clients) only in their adapters. Dynamic `import()`s are the CLI's lazy loading: they must
+ * point down too, but are not edges of the cycle check (the CLI loads a command's module only when
+ * it runs).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ const RANKS: Readonly<Record<string, number>> = {
   logging: 1,
   storage: 2,
   metastore: 2,
+  streams: 2,
   engine: 3,
   pipeline: 4,
   definitions: 4,
@@ -37,6 +39,7 @@ const RANKS: Readonly<Record<string, number>> = {
 const DRIVERS: ReadonlyArray<{ readonly pattern: RegExp; readonly what: string; readonly allowed: ReadonlyArray<string> }> = [
   { pattern: /^@duckdb\//, what: 'DuckDB', allowed: ['storage/duckdb/'] },
   { pattern: /^(knex|knex-pglite|pg|@electric-sql\/pglite)(\/|$)/, what: 'knex and the PostgreSQL clients', allowed: ['metastore/', 'pipeline/sources/postgres-source.ts'] },
+  { pattern: /^(kafkajs(\/|$)|@nats-io\/)/, what: 'the Kafka and NATS clients', allowed: ['streams/'] },
   // Table data goes through the FileStore port; the file system directly only where it is not a table's.
   { pattern: /^(node:)?fs(\/promises)?$/, what: 'node:fs', allowed: ['storage/', 'metastore/', 'definitions/', 'project/', 'demo/', 'cli/'] },
 ];

@@ -4,6 +4,8 @@ import { dailyRunExitCode, parseSkipExitCode } from '../daily-run-exit.ts';
 import { EXIT_OK, exitCodeOf, formatError } from '../exit-codes.ts';
 import { errorSummary, renderFailureReport } from '../failure-report.ts';
 import { renderTable } from '../text-table.ts';
+import { parseInterval } from '../interval.ts';
+import { InvalidArgumentError } from '../../errors.ts';
 import type { CliContext } from '../cli-context.ts';
 
 const iso = (d: Date | null | undefined): string => (d === null || d === undefined ? '(full load)' : d.toISOString());
@@ -25,8 +27,20 @@ export function registerDailyRun(program: Command, ctx: CliContext): void {
     .option('--full-refresh', 'rebuild the targets from a full load (one insert_overwrite_table commit each)')
     .option('--json', 'print a JSON summary, as the last line of stdout (what an Airflow XCom reads)')
     .option('--run-results <file>', "write a document shaped like dbt's run_results.json to FILE (atomically; also when pipelines fail)")
+    .option('--continuous', 'run the --pipeline(s) as micro-batches until SIGTERM/SIGINT (the first finishes the batch in flight), for stream sources')
+    .option('--interval <duration>', 'with --continuous: time from one batch start to the next (30s, 2m, 500ms)', parseInterval, 30_000)
     .option('--skip-exit-code <n>', 'exit N (1-255) when nothing was due or no due pipeline read new data (Airflow: 99, skip_on_exit_code)', parseSkipExitCode)
     .action(async (flags: DailyRunFlags, command: Command) => {
+      if (flags.continuous === true) {
+        const clash = (['all', 'dryRun', 'from', 'to', 'fullRefresh', 'runResults', 'skipExitCode', 'json'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false);
+        if (flags.pipeline.length === 0 || clash.length > 0) {
+          throw new InvalidArgumentError(flags.pipeline.length === 0 ? '--continuous runs the pipelines named with --pipeline: name at least one' : `--continuous cannot be combined with ${clash.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+        }
+        const { runContinuousCommand } = await import('./continuous-run.ts');
+        const code = await runContinuousCommand(ctx, flags.pipeline, flags.interval);
+        if (code !== EXIT_OK) ctx.setExitCode(code);
+        return;
+      }
       const [{ dailyRun }, { watchSignals }, { runResultsDocument, writeRunResults }] = await Promise.all([
         import('../../pipeline/daily-run.ts'),
         import('../signals.ts'),
@@ -87,6 +101,8 @@ interface DailyRunFlags {
   readonly json?: boolean;
   readonly runResults?: string;
   readonly skipExitCode?: number;
+  readonly continuous?: boolean;
+  readonly interval: number;
 }
 
 function describe(result: DailyRunResult, dryRun: boolean): string {

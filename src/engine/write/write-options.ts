@@ -25,6 +25,12 @@ export interface WriteOptions {
    * (`global-index.ts`). Default: false (Hudi's default index: keys unique within a partition).
    */
   readonly globalIndex?: boolean;
+  /**
+   * Commits even when the batch changes nothing (no row to write, or all unchanged or older), so
+   * the commit publishes its `extraMetadata` (a stream's checkpoint: the messages were consumed).
+   * Hudi allows such empty commits. The table must exist. Default: false (nothing to commit, no commit).
+   */
+  readonly commitEmpty?: boolean;
 }
 
 /**

@@ -204,7 +204,7 @@ async function stageAndCommit(
     widenedColumns: resolved.widened,
   };
   if (state === undefined) await createTable(ctx, basePath, { ...options.create!, schema: resolved.schema });
-  if (plan.groups.length === 0 && result.replacedFileGroups === 0) return { ...result, instant: undefined, filesWritten: 0, files: [] };
+  if (plan.groups.length === 0 && result.replacedFileGroups === 0 && !(options.commitEmpty === true && state !== undefined)) return { ...result, instant: undefined, filesWritten: 0, files: [] };
 
   const instant = nextInstantTime(ctx.clock.now(), state?.timeline.lastInstantTime());
   const pending = new PendingCommit(store, basePath, instant, options.operation === 'insert_overwrite_table' ? 'replacecommit' : 'commit');

@@ -47,7 +47,7 @@ export class FilesSourceReader implements Source, CheckpointedSource {
   /** The ledger of the target's latest commit of this pipeline that has one. */
   private async previousLedger(): Promise<Ledger | undefined> {
     const found = await this.lookup(LEDGER_KEY);
-    return found === undefined ? undefined : decodeLedger(found.value, found.instant);
+    return found === undefined ? undefined : decodeLedger(found.value, found.instant ?? found.from);
   }
 
   /**

@@ -5,8 +5,11 @@ import { FilesSourceReader } from './files-source.ts';
 import { PostgresSourceReader } from './postgres-source.ts';
 import type { Source, SourceContext } from './source.ts';
 import { TableSourceReader } from './table-source.ts';
+import { StreamSourceReader } from './stream-source.ts';
+import { streamOpener } from './open-stream.ts';
 
-export function sourceOf(ctx: PipelineContext, def: PipelineDefinition): Source {
+/** The reader of `def`'s source; `fullRefresh` makes a stream source read every retained message. */
+export function sourceOf(ctx: PipelineContext, def: PipelineDefinition, fullRefresh = false): Source {
   const sctx: SourceContext = {
     engine: ctx.engine,
     store: ctx.store,
@@ -20,5 +23,7 @@ export function sourceOf(ctx: PipelineContext, def: PipelineDefinition): Source 
     case 'files': return new FilesSourceReader(def.source, sctx);
     case 'postgres': return new PostgresSourceReader(def.source, sctx);
     case 'table': return new TableSourceReader(def.source, sctx);
+    case 'kafka':
+    case 'nats': return new StreamSourceReader(def.source, sctx, streamOpener(def.source), fullRefresh);
   }
 }

@@ -42,6 +42,12 @@ export interface PipelineStatus {
    * `index: 'global'` keeps a record whose partition value changed in both), summed over the runs.
    */
   readonly keysInTwoPartitions: number;
+  /**
+   * A stream source's position as its latest run that recorded one left it: the checkpoint, the
+   * messages waiting then (lag, as of that run's start: what `maxRecords` left for later), and the
+   * messages skipped over the window's runs (checkpoints out of range). Absent for other sources.
+   */
+  readonly stream?: { readonly checkpoint: string; readonly lag: number; readonly at: Date; readonly skipped: number };
   /** Rows in the target table now; null when it does not exist yet (or could not be read: `targetRowsError`). */
   readonly targetRows: number | null;
   /** Why `targetRows` is null although the target is registered (a damaged or unreadable table). */
@@ -79,6 +85,7 @@ export async function pipelineStatus(ctx: StatusContext, options: { readonly day
       return { date: day.toISODate()!, outcome } as const;
     });
     const target = ctx.pipelines.get(name)?.target.table ?? last?.targetTable ?? '';
+    const positioned = [last, ...[...mine].reverse()].find((r) => r?.sourceCheckpoint != null);
     const rows = await targetRows(ctx, target);
     out.push({
       pipeline: name,
@@ -97,6 +104,9 @@ export async function pipelineStatus(ctx: StatusContext, options: { readonly day
       lastSuccessAt: lastSuccess?.endedAt ?? null,
       recordsProcessed: mine.reduce((a, r) => a + r.recordsProcessed, 0),
       keysInTwoPartitions: mine.reduce((a, r) => a + r.keysInTwoPartitions, 0),
+      ...(positioned === undefined ? {} : {
+        stream: { checkpoint: positioned.sourceCheckpoint!, lag: positioned.sourceLag ?? 0, at: positioned.startedAt, skipped: mine.reduce((a, r) => a + (r.sourceSkipped ?? 0), 0) },
+      }),
       targetRows: rows.rows,
       targetRowsError: rows.error,
       meanDurationSeconds: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0) / durations.length,

@@ -25,7 +25,14 @@ export interface KafkaStreamOptions {
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
   /** How long to wait for a broker connection (kafkajs's `connectionTimeout`, default 1,000 ms). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * A read that gets no message of its ranges for this long fails (milliseconds; default 120,000)
+   * rather than waiting forever, e.g. for offsets compaction removed at the end of a range.
+   */
+  readonly stallTimeoutMs?: number;
 }
+
+const STALL_TIMEOUT_MS = 120_000;
 
 type BatchHandler = (messages: ReadonlyArray<StreamMessage>) => Promise<void> | void;
 
@@ -48,7 +55,7 @@ export async function openKafkaStream(options: KafkaStreamOptions): Promise<Stre
   } catch (error) {
     throw new StorageError(`${where}: cannot connect: ${messageOf(error)}`, { cause: error });
   }
-  const client = new KafkaStream(kafka, admin, options.topic, where);
+  const client = new KafkaStream(kafka, admin, options.topic, where, options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   try {
     await client.partitions();
   } catch (error) {
@@ -92,7 +99,10 @@ class KafkaStream implements StreamClient {
   readonly #consumers = new Set<Consumer>();
   #closed = false;
 
-  constructor(kafka: Kafka, admin: Admin, topic: string, where: string) {
+  readonly #stallTimeoutMs: number;
+
+  constructor(kafka: Kafka, admin: Admin, topic: string, where: string, stallTimeoutMs: number) {
+    this.#stallTimeoutMs = stallTimeoutMs;
     this.#kafka = kafka;
     this.#admin = admin;
     this.name = topic;
@@ -148,6 +158,14 @@ class KafkaStream implements StreamClient {
       if (!settled) rejectDone(error);
       settled = true;
     };
+    // No message of the ranges for too long: the read fails, naming where each partition stands.
+    let progressAt = Date.now();
+    const stall = setInterval(() => {
+      if (Date.now() - progressAt < this.#stallTimeoutMs) return;
+      const where = [...pending].map(([p, st]) => `${p} at ${st.next} of [${st.range.from}, ${st.range.to})`).join(', ');
+      fail(new StorageError(`${this.#where}: no message for ${Math.round(this.#stallTimeoutMs / 1000)} s while reading partitions ${where}`));
+    }, Math.min(1000, this.#stallTimeoutMs));
+    void done.then(() => clearInterval(stall), () => clearInterval(stall));
     const wrap = (what: string, error: unknown): StorageError => new StorageError(`${this.#where}: ${what}: ${messageOf(error)}`, { cause: error });
 
     // On every join (a rejoin after a rebalance too): each partition still being read from its next
@@ -196,6 +214,7 @@ class KafkaStream implements StreamClient {
         if (offset < state.next) continue;
         messages.push(toStreamMessage(batch.partition, offset, message));
         state.next = offset + 1n;
+        progressAt = Date.now();
       }
       try {
         if (messages.length > 0) await onBatch(messages);

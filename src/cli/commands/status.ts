@@ -207,6 +207,15 @@ function describe(statuses: ReadonlyArray<PipelineStatus>, days: number, width: 
     const what = `keys stored in two partitions (the target's default index keeps a record whose partition value changed in both; target.index: 'global' moves it):`;
     text += '\n' + [what, ...doubled.map((p) => `  ${p.pipeline} → ${p.target}: ${p.keysInTwoPartitions} in the last ${days} day${days === 1 ? '' : 's'}`)].flatMap((l) => wrapText(l, width)).join('\n') + '\n';
   }
+  const streams = statuses.filter((p) => p.stream !== undefined);
+  if (streams.length > 0) {
+    const lines = streams.map((p) => {
+      const s = p.stream!;
+      const skipped = s.skipped > 0 ? `; ${s.skipped} message(s) SKIPPED in the last ${days} day${days === 1 ? '' : 's'} (checkpoint out of range)` : '';
+      return `  ${p.pipeline}: lag ${s.lag} message(s) at its run of ${s.at.toISOString()}, checkpoint ${s.checkpoint}${skipped}`;
+    });
+    text += '\n' + ['streams (lag: messages waiting when the last run started that it left for later):', ...lines].flatMap((l) => wrapText(l, width)).join('\n') + '\n';
+  }
   const failed = statuses.filter((p) => p.lastStatus === 'FAILED');
   if (failed.length > 0) {
     text += `\nlast run FAILED in ${failed.length === 1 ? '1 pipeline' : `${failed.length} pipelines`}:\n`;

@@ -188,6 +188,30 @@ for (const broker of [kafka(), nats()]) {
       expect(all.map((x) => x.id)).toEqual([...Array.from({ length: 20 }, (_, i) => i), 100, 200, 201, 202]);
     });
 
+    it.skipIf(skipWithout(available))('startingOffsets latest: the first run reads nothing and keeps its position; the next reads what came after', async () => {
+      const latest = def({ startingOffsets: 'latest' }, 'events_latest', 'bronze.latest');
+      const first = await runPipeline(session.context, latest);
+      expect(first.error).toBeUndefined();
+      expect(first.recordsRead).toBe(0);
+      expect(first.instant).toBeUndefined();
+      expect(first.source!.checkpoint).toMatch(/,\d+:\d+/);
+      await broker.produce([event(400, 1, 'after the start'), event(401, 1, 'after the start')]);
+      const second = await runPipeline(session.context, latest);
+      expect(second.error).toBeUndefined();
+      expect(second.recordsRead).toBe(2);
+      expect((await rows('latest')).map((x) => x.id)).toEqual([400, 401]);
+    });
+
+    it.skipIf(skipWithout(available))('--full-refresh rebuilds the target from every retained message', async () => {
+      const limited = def({}, 'events_limited', 'bronze.limited');
+      const r = await runPipeline(session.context, limited, { fullRefresh: true });
+      expect(r.error).toBeUndefined();
+      expect(r.recordsRead).toBe(50);
+      const all = await rows('limited');
+      expect(all.map((x) => x.id)).toEqual([...Array.from({ length: 20 }, (_, i) => i), 100, 200, 201, 202, 400, 401]);
+      expect(all.find((x) => x.id === 1)).toEqual({ id: 1, ts: 5, v: 'newer' });
+    });
+
     it.skipIf(skipWithout(available))('a message that is not a JSON object fails the run, naming its partition and offset; nothing is committed', async () => {
       const before = (await session.engine.commits(target())).length;
       await broker.produce([event(300, 1, 'fine'), { key: 'k301', value: '{"id": 301, "ts": }' }]);

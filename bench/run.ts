@@ -14,6 +14,9 @@
  *   --cli-only / --no-cli                    only the cli step / the standard run without it
  *   --export-only / --no-export              only the export step / the standard run without it
  *   npm run bench -- --ledger-only [--files 10000] [--repeat 3]   only the files ledger step (ledger.ts)
+ *   --stream-only / --no-stream              only the stream step / the standard run without it
+ *   --messages 1M --broker nats|kafka        the stream step's size and broker (default nats: the local server, 127.0.0.1:4222)
+ *   --kafka-brokers HOST:PORT                a real Kafka cluster for the stream step instead of the mock (see below)
  *
  * The cli step (cli.ts; first in a standard run, not in a --scale run) times the `tidemark` binary
  * (bin/tidemark.mjs, so run `npm run build` first) start to exit, `--repeat` times, each command beside
@@ -23,6 +26,19 @@
  * The export step (export.ts; after the cli step in a standard run, not in a --scale run) exports the
  * standard table (--rows N, bulk-inserted, untimed) through the binary as csv, jsonl and parquet, each
  * beside DuckDB's own COPY of the same rows, `--repeat` times, with the CLI process's peak RSS.
+ *
+ * The stream step (stream.ts; after the export step in a standard run, not in a --scale run) produces
+ * --messages N (default 1M) of the standard workload's base rows as JSON messages (key = id) to a
+ * fresh JetStream stream on the local NATS server (default) or, with --broker kafka, to a fresh
+ * topic of a mock Kafka cluster (kafka-mock.ts: librdkafka's mock through Debian's kcat) (untimed). Then,
+ * `--repeat` times, each in a fresh child process: a pipeline (kind kafka/nats, format json, the
+ * standard columns) run by `runPipeline` into a fresh warehouse's table keyed by id and partitioned
+ * by dt, and its floor, the same stream adapter's read of every message into a JSON-lines file,
+ * DuckDB's read_json into a table and its COPY to Parquet. Seconds of the step alone, the child's
+ * peak RSS; the table is checked once (row count = distinct keys, a sample of rows = the source).
+ * librdkafka's mock keeps at most 5 MiB per partition (4 partitions a topic), some 75k of these
+ * messages: above 60k, broker kafka needs --kafka-brokers, and the bench refuses to start without it
+ * (so the default broker is nats; for Kafka use --kafka-brokers or a smaller --messages).
  *
  * The standard run (--rows N) is the shared workload as is: N rows over 30 day partitions, batches
  * of 1% of N (spread, skewed into the 2 latest days, and 100 rows), so at a larger N the partitions
@@ -89,6 +105,7 @@ import { duBytes, fmtCount, forEachFlag, parseCount, peakRssMb } from './measure
 import { runCli } from './cli.ts';
 import { EXPORT, exportTable, runExport } from './export.ts';
 import { runLedgerBench } from './ledger.ts';
+import { type Broker, STREAM, runStream, streamProblem, streamTable } from './stream.ts';
 import { CLI, FLOOR, LANCE, PEER_NAMES, TIDEMARK, cliTable, correctness, goalTable, goals, rssTable, scaleTable, stepTable } from './report.ts';
 import { type DataSet, buildDataSet } from './stage.ts';
 import { defaultMemoryLimit } from '../src/storage/duckdb/session.ts';
@@ -111,10 +128,16 @@ interface Args {
   cli: 'on' | 'off' | 'only';
   /** The export step (export.ts): on by default in the standard run; `only` skips every other step. */
   exportStep: 'on' | 'off' | 'only';
+  /** The stream step (stream.ts): on by default in the standard run; `only` skips every other step. */
+  stream: 'on' | 'off' | 'only';
+  /** The stream step's messages and broker. */
+  messages: number;
+  broker: Broker;
+  kafkaBrokers: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS, cli: 'on', exportStep: 'on' };
+  const a: Args = { rows: 2_000_000, repeat: 1, json: false, dir: undefined, keep: false, seed: 42, scale: undefined, peers: [TIDEMARK, FLOOR], memoryLimit: undefined, isolate: undefined, settleMs: SETTLE_MS, cli: 'on', exportStep: 'on', stream: 'on', messages: 1_000_000, broker: 'nats', kafkaBrokers: undefined };
   forEachFlag(argv, (f, val) => {
     if (f === '--rows') a.rows = parseCount(val());
     else if (f === '--repeat') a.repeat = Math.max(1, Number.parseInt(val(), 10));
@@ -132,15 +155,27 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--no-cli') a.cli = 'off';
     else if (f === '--export-only') a.exportStep = 'only';
     else if (f === '--no-export') a.exportStep = 'off';
+    else if (f === '--stream-only') a.stream = 'only';
+    else if (f === '--no-stream') a.stream = 'off';
+    else if (f === '--messages') a.messages = parseCount(val());
+    else if (f === '--broker') {
+      const b = val();
+      if (b !== 'kafka' && b !== 'nats') throw new Error(`--broker must be kafka or nats, not ${b}`);
+      a.broker = b;
+    } else if (f === '--kafka-brokers') a.kafkaBrokers = val();
     else if (f === '--help' || f === '-h') {
-      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500] [--cli-only | --no-cli] [--export-only | --no-export]\n');
+      process.stdout.write('npm run bench -- [--rows 2M] [--repeat K] [--json] [--dir DIR] [--keep] [--seed 42] [--peers tidemark,cow-limit-meta] [--memory-limit 8GB] [--scale 2M,8M,20M] [--isolate | --no-isolate] [--settle-ms 1500] [--cli-only | --no-cli] [--export-only | --no-export] [--stream-only | --no-stream] [--messages 1M] [--broker kafka|nats] [--kafka-brokers HOST:PORT]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${f}`);
   });
   for (const p of a.peers) if (!PEERS.has(p)) throw new Error(`unknown peer ${p} (use ${[...PEERS.keys()].join(', ')})`);
   if (!Number.isFinite(a.rows) || a.rows < 10_000) throw new Error('--rows must be at least 10000 (the batches need an update pool)');
   if (!Number.isFinite(a.settleMs) || a.settleMs < 0) throw new Error('--settle-ms must be a number of milliseconds, 0 or more');
-  if (a.cli === 'only' && a.exportStep === 'only') throw new Error('--cli-only and --export-only exclude each other');
+  if ([a.cli, a.exportStep, a.stream].filter((x) => x === 'only').length > 1) throw new Error('--cli-only, --export-only and --stream-only exclude each other');
+  if (!Number.isFinite(a.messages) || a.messages < 1) throw new Error('--messages must be a positive count');
+  // Before any step runs: a standard run must not stop at the stream step after its long first steps.
+  const streamProblemNow = runsStream(a) ? streamProblem(a.messages, a.broker, a.kafkaBrokers) : undefined;
+  if (streamProblemNow !== undefined) throw new Error(streamProblemNow);
   if (a.scale !== undefined && (a.scale.length === 0 || a.scale.some((n) => !Number.isFinite(n) || n < 10_000))) throw new Error('--scale needs sizes of at least 10000 rows each');
   return a;
 }
@@ -170,20 +205,22 @@ async function main(): Promise<number> {
 
   const env = await environment(args);
   if (args.json) process.stdout.write(JSON.stringify(env) + '\n');
-  log(`tidemark bench: ${args.cli === 'only' ? 'cli only' : args.exportStep === 'only' ? `export only, ${fmtCount(args.rows)} rows` : args.scale ? `scale ${args.scale.map(fmtCount).join(', ')}` : `${fmtCount(args.rows)} rows`}, ${args.repeat} repeat(s), dir ${dir}`);
+  log(`tidemark bench: ${args.cli === 'only' ? 'cli only' : args.exportStep === 'only' ? `export only, ${fmtCount(args.rows)} rows` : args.stream === 'only' ? `stream only, ${fmtCount(args.messages)} messages through ${args.broker}` : args.scale ? `scale ${args.scale.map(fmtCount).join(', ')}` : `${fmtCount(args.rows)} rows`}, ${args.repeat} repeat(s), dir ${dir}`);
   log(`  node ${env.node}, ${env.nproc} cores (${env.cpu}), ${env.mem_gib} GiB, duckdb ${env.duckdb}, load average ${env.load_1m}`);
   if (Number(env.load_1m) > 0.5) log('  note: the machine is busy (load average > 0.5); timings will be noisy, use --repeat 3 or more');
 
-  const sizes = args.cli === 'only' || args.exportStep === 'only' ? [] : args.scale ?? [args.rows];
+  const sizes = args.cli === 'only' || args.exportStep === 'only' || args.stream === 'only' ? [] : args.scale ?? [args.rows];
   const scaleMode = args.scale !== undefined;
   const isolate = runsIsolated(args);
   if (sizes.length) log(isolate ? '  isolated: each peer, size and repeat runs in fresh child processes (the load in one, the steps after it in another); RSS figures are those processes\' own' : '  not isolated: every peer runs in this process; RSS figures are whole-process');
   const crashes: string[] = [];
   let cliOk = true;
   let exportOk = true;
+  let streamOk = true;
   try {
     if (runsCli(args)) cliOk = await runCli({ dir, repeat: args.repeat, keep: args.keep, record, log });
     if (runsExport(args)) exportOk = await runExport({ dir, rows: args.rows, seed: args.seed, repeat: args.repeat, keep: args.keep, record, log });
+    if (runsStream(args)) streamOk = await runStream({ dir, messages: args.messages, broker: args.broker, kafkaBrokers: args.kafkaBrokers, seed: args.seed, repeat: args.repeat, keep: args.keep, cwd, record, log });
     // Every size's data first, so that a scale run can take its sizes in turn within each repeat:
     // the machine's speed drifts over minutes, and sizes timed minutes apart would compare the drift.
     const sets: Array<{ n: number; data: DataSet; spec: RunSpec; shape: { days: number; batch_rows: number } }> = [];
@@ -254,7 +291,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const peersOk = sizes.length === 0 || args.peers.every((p) => correctness(records, p).ok);
-  return peersOk && cliOk && exportOk ? 0 : 1;
+  return peersOk && cliOk && exportOk && streamOk ? 0 : 1;
 }
 
 /** `--summarize a.jsonl b.jsonl ...`: the readable summary of saved --json runs, each run counted as a repeat. */
@@ -275,12 +312,13 @@ function summarizeFiles(files: string[]): number {
   }
   const peers = PEER_NAMES.filter((p) => records.some((r) => r.peer === p));
   printSummary(records, records.some((r) => r.scale_rows !== undefined), runs, rows, peers);
-  return peers.every((p) => correctness(records, p).ok) && records.every((r) => (r.peer !== CLI && r.peer !== EXPORT) || r.ok !== false) ? 0 : 1;
+  return peers.every((p) => correctness(records, p).ok) && records.every((r) => (r.peer !== CLI && r.peer !== EXPORT && r.peer !== STREAM) || r.ok !== false) ? 0 : 1;
 }
 
 function printSummary(records: StepRecord[], scaleMode: boolean, repeats: number, rows: number, peers: ReadonlyArray<string>): void {
   if (records.some((r) => r.peer === CLI)) process.stdout.write(`\n## cli: the tidemark binary, start to exit, beside its floors\n\n${cliTable(records, repeats)}\n`);
   if (records.some((r) => r.peer === EXPORT)) process.stdout.write(`\n## export: the standard table through \`tidemark read --format …\`, beside DuckDB's own COPY\n\n${exportTable(records, repeats)}\n`);
+  if (records.some((r) => r.peer === STREAM)) process.stdout.write(`\n## stream: JSON messages of the standard rows through a pipeline into a table, beside a plain read into DuckDB and COPY to Parquet\n\n${streamTable(records, repeats)}\n`);
   if (records.some((r) => PEER_NAMES.includes(r.peer))) printPeerSummary(records, scaleMode, repeats, rows, peers);
   const loads = records.filter((r) => typeof r.load_1m === 'number').map((r) => r.load_1m as number);
   if (loads.length) {
@@ -326,14 +364,19 @@ function printPeerSummary(records: StepRecord[], scaleMode: boolean, repeats: nu
   }
 }
 
-/** Whether the cli step runs: by default in the standard run, not with --scale or --export-only. */
+/** Whether the cli step runs: by default in the standard run, not with --scale, --export-only or --stream-only. */
 function runsCli(args: Args): boolean {
-  return args.cli === 'only' || (args.cli === 'on' && args.scale === undefined && args.exportStep !== 'only');
+  return args.cli === 'only' || (args.cli === 'on' && args.scale === undefined && args.exportStep !== 'only' && args.stream !== 'only');
 }
 
-/** Whether the export step runs: by default in the standard run, not with --scale or --cli-only. */
+/** Whether the export step runs: by default in the standard run, not with --scale, --cli-only or --stream-only. */
 function runsExport(args: Args): boolean {
-  return args.exportStep === 'only' || (args.exportStep === 'on' && args.scale === undefined && args.cli !== 'only');
+  return args.exportStep === 'only' || (args.exportStep === 'on' && args.scale === undefined && args.cli !== 'only' && args.stream !== 'only');
+}
+
+/** Whether the stream step runs: by default in the standard run (after the export step), not with --scale, --cli-only or --export-only. */
+function runsStream(args: Args): boolean {
+  return args.stream === 'only' || (args.stream === 'on' && args.scale === undefined && args.cli !== 'only' && args.exportStep !== 'only');
 }
 
 /** Whether each peer runs in child processes of its own: --isolate, by default only with --scale. */
@@ -362,7 +405,8 @@ async function environment(args: Args): Promise<StepRecord> {
   return {
     peer: 'env',
     step: 'info',
-    rows: args.scale || args.cli === 'only' ? null : args.rows,
+    rows: args.scale || args.cli === 'only' || args.stream === 'only' ? null : args.rows,
+    ...(runsStream(args) ? { messages: args.messages, broker: args.broker } : {}),
     seconds: null,
     bytes_on_disk: null,
     peak_rss_mb: peakRssMb(),

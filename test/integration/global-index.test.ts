@@ -57,7 +57,10 @@ describe('an upsert whose partition value changed', () => {
     for (const [label, key] of [['integer', (n: number) => n], ['text', (n: number) => `k${n}`]] as const) {
       const base = path.join(dir, `count-${label}`);
       const row = (n: number, day: string, ts = 1): Record<string, unknown> => ({ id: key(n), ts, day, v: `${n}${day}` });
-      await tm.upsert(base, { rows: [row(1, 'd1'), row(2, 'd1'), row(3, 'd2'), row(4, 'd3')] }, { create });
+      // A first write meets nothing stored: only its own keys in two partitions count (id 9).
+      const first = await tm.upsert(base, { rows: [row(1, 'd1'), row(2, 'd1'), row(3, 'd2'), row(4, 'd3'), row(9, 'd8'), row(9, 'd9')] }, { create });
+      expect([label, first.keysInTwoPartitions]).toEqual([label, 1]);
+      await tm.write(base, { rows: [row(9, 'd8'), row(9, 'd9')] }, { operation: 'delete' });
       // Into d1 (touched, so its keys were looked up): id 3 is stored in d2, id 4 in d3 (untouched).
       // id 5 is new everywhere, id 1 an update in place, id 6 arrives in two partitions at once.
       const r = await tm.upsert(base, { rows: [row(3, 'd1', 2), row(4, 'd1', 2), row(5, 'd1'), row(1, 'd1', 2), row(6, 'd4'), row(6, 'd5')] });

@@ -42,11 +42,16 @@ export async function countKeysInTwoPartitions(
   const intKey = integerKeyColumn(config, schema);
   // Stored and inserted keys meet as the stored matches hold them: the integer key column, or the text.
   const insertedKey = intKey === undefined ? WC.rk : `CAST(${WC.rk} AS BIGINT)`;
+  const others = state === undefined ? [] : visibleSlices(state).filter((s) => !plan.lookedUp.has(s.partitionPath));
+  if (plan.storedMatches === undefined && others.length === 0) {
+    // Nothing stored to meet (a first write, say): only keys the batch inserts into two partitions at once.
+    const [n] = await duck.column<bigint>(`SELECT count(*) FROM (SELECT ${insertedKey} FROM ${plan.insertKeys} GROUP BY 1 HAVING count(DISTINCT ${WC.pp}) > 1)`);
+    return Number(n ?? 0);
+  }
   const inserted = `${prefix}dupins`;
   await duck.run(`CREATE TABLE ${inserted} AS SELECT DISTINCT ${insertedKey} AS rk, ${WC.pp} AS pp FROM ${plan.insertKeys}`);
   const stored: string[] = [];
   if (plan.storedMatches !== undefined) stored.push(`SELECT rk, pp FROM ${plan.storedMatches}`);
-  const others = state === undefined ? [] : visibleSlices(state).filter((s) => !plan.lookedUp.has(s.partitionPath));
   const [range] = await duck.rows(`SELECT min(rk) AS lo, max(rk) AS hi FROM ${inserted}`);
   if (others.length > 0 && range?.lo !== null && range?.lo !== undefined) {
     // A constant range lets the Parquet reader skip row groups (and files) by their key statistics.

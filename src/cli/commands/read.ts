@@ -47,6 +47,7 @@ interface ReadFlags extends OutputFlags {
   until?: string;
   columns?: string[];
   where?: string;
+  changes?: boolean;
 }
 
 export function registerRead(program: Command, ctx: CliContext): void {
@@ -57,6 +58,7 @@ export function registerRead(program: Command, ctx: CliContext): void {
     .option('--as-of <instant>', 'snapshot as of an instant (yyyyMMddHHmmss[SSS] or ISO date/time)')
     .option('--since <instant>', 'incremental: records committed after this instant (0 = the beginning)')
     .option('--until <instant>', 'incremental: records committed up to this instant (default: the latest)')
+    .option('--changes', 'the change feed of (since, until]: one row per insert, update_preimage, update_postimage or delete, with _change_type, _commit_time, _change_order')
     .option('--columns <names>', 'columns to return, comma-separated', list)
     .option('--where <sql>', 'DuckDB SQL predicate on the rows (one expression: no ";", no subquery)')
     .option('--limit <n>', `at most n rows (table format: ${PREVIEW_ROWS} unless given)`, nonNegativeInteger);
@@ -69,6 +71,7 @@ export function registerRead(program: Command, ctx: CliContext): void {
       ...(flags.columns === undefined ? {} : { columns: flags.columns }),
       ...(flags.where === undefined ? {} : { where: flags.where }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+      ...(flags.changes === true ? { changes: true } : {}),
     };
     const base = await ctx.tablePath(tablePath);
     if (format === 'table') {

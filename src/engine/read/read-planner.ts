@@ -13,6 +13,9 @@ import { mayPrune, prunePartitions } from './partition-pruning.ts';
 import { type ReadOptions, readSql, slicesForRead } from './read.ts';
 import { rewriteScans } from './scan-rewrite.ts';
 import { checkWhereFilter } from './where-filter.ts';
+import { changesSql } from './changes.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+import { sqlIdent } from '../../storage/duckdb/sql.ts';
 
 /** Loads a table by base path, as the engine caches it. */
 export type TableLoader = (basePath: string) => Promise<TableState>;
@@ -24,6 +27,7 @@ export type ScanResolver = (nameOrPath: string) => Promise<string>;
 export async function planRead(ctx: EngineContext, table: TableLoader, basePath: string, options: ReadOptions): Promise<{ sql: string; state: TableState }> {
   if (options.where !== undefined) checkWhereFilter(options.where);
   const state = await table(basePath);
+  if (options.changes === true) return { sql: await changeFeedSql(ctx, state, options), state };
   await assertNotCleaned(ctx, state, options);
   const keep = await partitionsToKeep(ctx, state, options);
   return { sql: readSql(state, keep === undefined ? options : { ...options, partitions: keep }), state };
@@ -32,6 +36,7 @@ export async function planRead(ctx: EngineContext, table: TableLoader, basePath:
 /** The file slices a read would scan, after partition pruning. */
 export async function sliceRead(ctx: EngineContext, table: TableLoader, basePath: string, options: ReadOptions): Promise<FileSlice[]> {
   if (options.where !== undefined) checkWhereFilter(options.where);
+  if (options.changes === true) throw new InvalidArgumentError(`the change feed of ${basePath} reads slices from before each commit too: it is not offered by fileSlices or read-only SQL`, { table: basePath });
   const state = await table(basePath);
   const keep = await partitionsToKeep(ctx, state, options);
   return slicesForRead(state, keep === undefined ? options : { ...options, partitions: keep }).slices;
@@ -55,6 +60,16 @@ export async function scannedFiles(ctx: EngineContext, table: TableLoader, scans
     for (const s of await sliceRead(ctx, table, scan.path, scan.options)) files.push(path.join(state.basePath, s.baseFile.path));
   }
   return files;
+}
+
+/** The change feed's SELECT with the read's columns, filter and limit on top. */
+async function changeFeedSql(ctx: EngineContext, state: TableState, options: ReadOptions): Promise<string> {
+  if (options.asOf !== undefined) throw new InvalidArgumentError('a change feed is of commits (since, until], not as of an instant', { table: state.basePath });
+  const feed = await changesSql(ctx, state, { ...(options.since === undefined ? {} : { since: options.since }), ...(options.until === undefined ? {} : { until: options.until }) });
+  const projection = options.columns === undefined || options.columns.length === 0 ? '*' : options.columns.map(sqlIdent).join(', ');
+  const where = options.where === undefined ? '' : ` WHERE (${options.where}\n)`;
+  const limit = options.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
+  return `SELECT ${projection} FROM (${feed})${where} ORDER BY _change_order${limit}`;
 }
 
 /**

@@ -33,6 +33,11 @@ export interface ReadOptions {
   readonly limit?: number;
   /** Keeps only partitions whose path passes; see `partitionPredicate`. Default: every partition. */
   readonly partitions?: (partitionPath: string) => boolean;
+  /**
+   * The change feed of the commits in (`since`, `until`] instead of records: one row per change, with
+   * `_change_type`, `_commit_time` and `_change_order` (see `changes.ts`). Default: false.
+   */
+  readonly changes?: boolean;
 }
 
 /** The slices a read touches, and the row filter it needs. */

@@ -43,6 +43,13 @@ export interface TableSource {
    * the commits made that day. Normal runs stay incremental by commit, which is exact.
    */
   readonly watermarkColumn?: string;
+  /**
+   * Read the upstream's change feed instead of its changed records: every insert, update (its
+   * postimage) and delete of the window's commits, with `_change_type`, `_commit_time` and
+   * `_change_order`, deletes marked `_hoodie_is_deleted`, so that `SELECT * FROM source` into an
+   * upsert target deletes downstream what was deleted upstream. Default: false (deletes are not seen).
+   */
+  readonly changes?: boolean;
 }
 
 /**
@@ -199,6 +206,7 @@ export function validatePipeline(value: unknown, origin: string): PipelineDefini
   } else if (s.kind === 'table') {
     if (typeof s.table !== 'string' || !TABLE_NAME.test(s.table)) fail(`table source "${String(s.table)}" must be a name like sales.orders`);
     if (s.watermarkColumn !== undefined && (typeof s.watermarkColumn !== 'string' || s.watermarkColumn === '')) fail('table source watermarkColumn must be a column name');
+    if (s.changes !== undefined && typeof s.changes !== 'boolean') fail(`table source changes must be true or false, not ${JSON.stringify(s.changes)}`);
   } else if (s.kind === 'kafka' || s.kind === 'nats') {
     validateStream(s, fail);
   } else {

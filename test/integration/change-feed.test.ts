@@ -10,7 +10,10 @@ import type { Tidemark } from '../../src/engine/tidemark.ts';
 import { InvalidInstantError } from '../../src/errors.ts';
 import type { Row } from '../../src/storage/duckdb/values.ts';
 import { splitmix32 } from '../../src/util/random.ts';
-import { useEngine } from '../support/engine.ts';
+import { useEngine, useSession } from '../support/engine.ts';
+import type { TidemarkSession } from '../../src/session.ts';
+import { runPipeline } from '../../src/pipeline/run-pipeline.ts';
+import { definePipeline } from '../../src/pipeline/definition.ts';
 import { tableOptions } from '../support/table-options.ts';
 
 /** A snapshot: `key@partition` → the record's `ts=v`. */
@@ -120,5 +123,35 @@ describe('the change feed', () => {
     // The last commit's changes need only the snapshot before it, which the cleaner kept.
     const last = await tm.read(base, { changes: true, since: commits.at(-2)! });
     expect(last.map((r) => String(r._change_type))).toEqual(['update_preimage', 'update_postimage']);
+  });
+});
+
+describe("a table source with changes: true", () => {
+  let session: TidemarkSession;
+  const { warehouse } = useSession('changes-pipeline', (s) => (session = s));
+  const bronze = (): string => path.join(warehouse, 'bronze', 'orders');
+  const silver = definePipeline({
+    name: 'silver_orders',
+    source: { kind: 'table', table: 'bronze.orders', changes: true },
+    transform: 'SELECT id, ts, v, _hoodie_is_deleted FROM source',
+    target: { table: 'silver.orders', recordKey: ['id'], precombine: 'ts' },
+  });
+  const silverRows = async () => (await session.engine.read(path.join(warehouse, 'silver', 'orders'), { columns: ['id', 'v'] })).map((r) => `${String(r.id)}=${String(r.v)}`).sort();
+
+  it('carries inserts, updates and deletes downstream; the first run reads the snapshot', async () => {
+    const create = { ...tableOptions('orders'), database: 'bronze' };
+    await session.engine.upsert(bronze(), { rows: [{ id: 1, ts: 1, v: 'a' }, { id: 2, ts: 1, v: 'b' }, { id: 3, ts: 1, v: 'c' }] }, { create });
+    await session.engine.write(bronze(), { rows: [{ id: 3, ts: 2 }] }, { operation: 'delete' });
+    const state = await session.engine.table(bronze());
+    await session.metastore.registerTable({ database: 'bronze', name: 'orders', basePath: bronze(), recordKeyFields: ['id'], precombineField: 'ts', partitionFields: [], tableType: 'COPY_ON_WRITE', schema: null, properties: {}, latestInstant: state.timeline.latestCompletedWrite()!.time });
+    const first = await runPipeline(session.context, silver);
+    expect(first.error).toBeUndefined();
+    expect(await silverRows()).toEqual(['1=a', '2=b']);
+    await session.engine.upsert(bronze(), { rows: [{ id: 1, ts: 3, v: 'a2' }, { id: 4, ts: 3, v: 'd' }] });
+    await session.engine.write(bronze(), { rows: [{ id: 2, ts: 4 }] }, { operation: 'delete' });
+    const second = await runPipeline(session.context, silver);
+    expect(second.error).toBeUndefined();
+    expect({ inserted: second.inserted, updated: second.updated, deleted: second.deleted }).toEqual({ inserted: 1, updated: 1, deleted: 1 });
+    expect(await silverRows()).toEqual(['1=a2', '4=d']);
   });
 });

@@ -63,10 +63,25 @@ export class TableSourceReader implements Source {
     const until = instantOf(window.end);
     if (window.start !== null && since >= until) return undefined;
     this.range = { since, until };
-    const sql = await this.ctx.engine.readSql(base, { since, until });
+    const sql = this.def.changes === true ? await this.changeRows(base, window.start === null ? undefined : since, until) : await this.ctx.engine.readSql(base, { since, until });
     await this.ctx.engine.duck.run(`CREATE TABLE ${target} AS ${sql}`);
     const [r] = await this.ctx.engine.duck.rows(`SELECT count(*) AS n FROM ${target}`);
     return Number(r!.n);
+  }
+
+  /**
+   * With `changes`: the upstream's change feed of (since, until], preimages dropped, each row marked
+   * `_hoodie_is_deleted` when it is a delete, so an upsert of the rows applies the deletes too. A
+   * first run (no `since`) reads the snapshot as of `until`, every row an insert.
+   */
+  private async changeRows(base: string, since: string | undefined, until: string): Promise<string> {
+    const feed = since === undefined
+      ? `SELECT *, 'insert' AS _change_type, _hoodie_commit_time AS _commit_time, row_number() OVER () AS _change_order FROM (${await this.ctx.engine.readSql(base, { asOf: until })})`
+      : await this.ctx.engine.readSql(base, { changes: true, since, until });
+    const marker = `_change_type = 'delete' AS _hoodie_is_deleted`;
+    // An upstream that keeps a `_hoodie_is_deleted` column of its own has it replaced.
+    const own = (await this.ctx.engine.duck.describe(feed)).names.includes('_hoodie_is_deleted');
+    return `SELECT ${own ? `* REPLACE (${marker})` : `*, ${marker}`} FROM (${feed}) WHERE _change_type <> 'update_preimage' ORDER BY _change_order`;
   }
 
   /** The upstream's current rows whose watermark column is in the data-date window. */

@@ -1,7 +1,7 @@
 /**
- * A mock Kafka cluster for the bench's stream step (stream.ts): librdkafka's mock cluster, started by
- * Debian's `kcat` (apt-get install -y kcat), as test/support/brokers.ts does for the test suites
- * (bench code does not import from test/). `kcat` in consumer mode with `test.mock.num.brokers`
+ * A mock Kafka cluster for the bench's stream step (stream.ts) and the test suites (through
+ * test/support/brokers.ts): librdkafka's mock cluster, started by Debian's `kcat` (apt-get install -y
+ * kcat). `kcat` in consumer mode with `test.mock.num.brokers`
  * ignores its bootstrap servers, says on stderr where the mock listens, and serves as long as it
  * runs; topics are created (4 partitions) on their first produce.
  */
@@ -16,16 +16,19 @@ export interface KafkaMock {
   stop(): Promise<void>;
 }
 
-/** Starts a one-broker mock cluster; stop it when done. */
-export async function startKafkaMock(): Promise<KafkaMock> {
-  const kcat = spawn('kcat', ['-b', '127.0.0.1:1', '-X', 'test.mock.num.brokers=1', '-C', '-t', 'tidemark_bench_boot'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Starts a one-broker mock cluster; stop it when done. `whatFor` ends the message when kcat is
+ * missing (who needs it, and what else to do).
+ */
+export async function startKafkaMock(whatFor = 'the stream step runs a mock Kafka cluster with it; or --broker nats'): Promise<KafkaMock> {
+  const kcat = spawn('kcat', ['-b', '127.0.0.1:1', '-X', 'test.mock.num.brokers=1', '-C', '-t', 'tidemark_boot'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => kcat.once('close', () => resolve()));
   const brokers = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`kcat did not start a mock Kafka cluster within 10 s; its stderr: ${seen}`)), 10_000);
     kcat.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error.code === 'ENOENT' ? new Error('kcat is not installed (the stream step runs a mock Kafka cluster with it): apt-get install -y kcat, or --broker nats', { cause: error }) : error);
+      reject(error.code === 'ENOENT' ? new Error(`kcat is not installed: apt-get install -y kcat (${whatFor})`, { cause: error }) : error);
     });
     kcat.once('exit', (code) => {
       clearTimeout(timer);

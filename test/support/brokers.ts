@@ -4,7 +4,10 @@
  * local JetStream server (`TIDEMARK_TEST_NATS_URL`, default 127.0.0.1:4222, which `.ci/run` starts).
  * A missing broker skips a suite locally, saying so; on CI (`CI` set) the suite runs and fails.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { type KafkaMock, startKafkaMock as startMock } from '../../bench/kafka-mock.ts';
+
+export type { KafkaMock } from '../../bench/kafka-mock.ts';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { Kafka, logLevel } from 'kafkajs';
@@ -23,48 +26,9 @@ export function kcatAvailable(): boolean {
   return false;
 }
 
-/** A running mock Kafka cluster. */
-export interface KafkaMock {
-  /** The bootstrap broker, `127.0.0.1:PORT`. */
-  readonly brokers: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts a one-broker mock cluster: `kcat` in consumer mode with `test.mock.num.brokers` ignores its
- * bootstrap servers and says on stderr where the mock listens; it serves as long as kcat runs.
- */
-export async function startKafkaMock(): Promise<KafkaMock> {
-  const kcat = spawn('kcat', ['-b', '127.0.0.1:1', '-X', 'test.mock.num.brokers=1', '-C', '-t', 'tidemark_boot'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => kcat.once('close', () => resolve()));
-  const brokers = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`kcat did not start a mock Kafka cluster within 10 s; its stderr: ${seen}`)), 10_000);
-    kcat.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(error.code === 'ENOENT' ? new Error('kcat is not installed (the Kafka suites need its mock cluster): apt-get install -y kcat', { cause: error }) : error);
-    });
-    kcat.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`kcat exited (code ${code}) before starting a mock Kafka cluster; its stderr: ${seen}`));
-    });
-    // kcat keeps writing "Reached end of topic" lines: stderr is read to the end, only the start kept.
-    kcat.stderr.on('data', (chunk: Buffer) => {
-      if (seen.length < 4096) seen += chunk.toString('utf8');
-      const match = /replaced with (127\.0\.0\.1:\d+)/.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-  return {
-    brokers,
-    stop: async () => {
-      if (kcat.exitCode === null && kcat.signalCode === null) kcat.kill('SIGTERM');
-      await exited;
-    },
-  };
+/** A one-broker mock Kafka cluster for a suite (bench/kafka-mock.ts); stop it in `afterAll`. */
+export function startKafkaMock(): Promise<KafkaMock> {
+  return startMock('the Kafka suites need its mock cluster');
 }
 
 /** A message to produce: no key, or a null value (a tombstone), as given; `partition` pins it. */

@@ -36,7 +36,7 @@ async function withSession<T>(options: WithSession<object>, fn: (s: TidemarkSess
  *
  * @param options - The run's options, plus session options or an open `session`; default: a
  *   session from the environment, opened and closed by this call.
- * @throws {@link InvalidArgumentError} when no pipeline of the catalog has that name.
+ * @throws {@link InvalidArgumentError} when no pipeline of the catalog has that name, or a `window` is given to a stream (Kafka, NATS) pipeline.
  * @throws Without `session`, the errors of `TidemarkSession.open`: {@link InvalidArgumentError} (bad configuration, a catalog module
  *   that fails to load), {@link NotFoundError} (with `readOnly`: no metastore, or one not initialised),
  *   {@link MetastoreInUseError} (the embedded metastore is open in another process),

@@ -27,7 +27,7 @@ import { createRunObjects } from './run-objects.ts';
 import { historyBatch } from './scd2.ts';
 import { type RunStep, failedIn, quoteUserSql, stepOf, withStep } from './run-steps.ts';
 import { traceToSource } from './sources/trace.ts';
-import { type Window, nextWindow } from './window.ts';
+import { type Window, isStreamSource, nextWindow } from './window.ts';
 
 /** How a run ended. `SKIPPED`: not run (its lock was held, or an upstream failed). */
 export type RunResultStatus = 'SUCCESS' | 'FAILED' | 'SKIPPED';
@@ -100,8 +100,11 @@ export async function plannedWindow(ctx: PipelineContext, def: PipelineDefinitio
   return last !== undefined && window.end < last.currentRunTimestamp ? { start: window.start, end: last.currentRunTimestamp } : window;
 }
 
-/** Runs one pipeline under its lock. Never throws for a failed run. */
+/** Runs one pipeline under its lock. Never throws for a failed run; throws `InvalidArgumentError` for a window given to a stream pipeline. */
 export async function runPipeline(ctx: PipelineContext, def: PipelineDefinition, options: RunOptions = {}): Promise<RunResult> {
+  if (options.window !== undefined && isStreamSource(def)) {
+    throw new InvalidArgumentError(`${def.name} reads a stream by offsets: it has no windows to backfill (fullRefresh rereads every retained message)`, { value: def.name });
+  }
   if (options.signal?.aborted) return skipped(def, `not started: ${interruptReason(options.signal)}`);
   const locked = await ctx.metastore.withLock(`tidemark:pipeline:${def.name}`, async () => {
     await reconcileRuns(ctx, def);

@@ -129,7 +129,8 @@ for (const broker of [kafka(), nats()]) {
       expect(r.source).toEqual({ checkpoint, lag: 0, skipped: 0 });
     });
 
-    it.skipIf(skipWithout(available))('a run with nothing new commits nothing', async () => {
+    it.skipIf(skipWithout(available))('a run with nothing new commits nothing; a window (backfill) is refused', async () => {
+      await expect(runPipeline(session.context, def(), { window: { start: new Date(0), end: new Date() } })).rejects.toThrow(/reads a stream by offsets: it has no windows to backfill/);
       const before = (await session.engine.commits(target())).length;
       const r = await runPipeline(session.context, def());
       expect(r.status).toBe('SUCCESS');
@@ -221,6 +222,12 @@ for (const broker of [kafka(), nats()]) {
       expect((await session.engine.commits(target())).length).toBe(before);
       // The bad message stays in the way: the next run fails the same way, nothing is skipped silently.
       expect((await runPipeline(session.context, def())).status).toBe('FAILED');
+      // A value with a field of a stream column's name is named too (a separate pipeline, past the bad message).
+      const reserved = def({ startingOffsets: 'latest' }, 'events_reserved', 'bronze.reserved');
+      await runPipeline(session.context, reserved);
+      await broker.produce([{ key: 'k302', value: '{"id": 302, "ts": 1, "v": "x", "_offset": 5}' }]);
+      const clash = await runPipeline(session.context, reserved);
+      expect(clash.error).toMatch(/the message at partition \d+ offset \d+ cannot be read: it has a field _offset, a name the stream's own columns take/);
     });
 
     it.skipIf(skipWithout(available))('a checkpoint the stream no longer holds fails the run, unless onOffsetOutOfRange says where to go on', async () => {

@@ -30,11 +30,24 @@ export function spoolLine(topic: string, m: StreamMessage, format: 'json' | 'tex
   return inner === '' ? `${head}}\n` : `${head},${inner.replace(/[\r\n]+/g, ' ')}}\n`;
 }
 
-/** The first message of a spool file that does not decode, with why; undefined when all do. */
-export async function findUndecodable(file: string): Promise<{ partition: number; offset: string; reason: string } | undefined> {
+const POSITION = /^\{"_topic":(?:"(?:[^"\\]|\\.)*"),"_partition":(\d+),"_offset":(\d+)/;
+
+/**
+ * The message DuckDB could not read: the first that does not decode, with why, or else the one on
+ * the line DuckDB's error names (`in line N`: a value with a field of a stream column's name, say).
+ */
+export async function findUndecodable(file: string, duckdbError: string): Promise<{ partition: number; offset: string; reason: string; decodes: boolean } | undefined> {
+  const named = /in line (\d+)/.exec(duckdbError);
+  let n = 0;
   for await (const line of rowFileLines(file)) {
-    const at = /^\{"_topic":(?:"(?:[^"\\]|\\.)*"),"_partition":(\d+),"_offset":(\d+)/.exec(line);
+    n++;
+    const at = POSITION.exec(line);
     if (at === null) continue;
+    if (named !== null && n === Number(named[1])) {
+      const reserved = /duplicate key "(_topic|_partition|_offset|_timestamp|_key)"/.exec(duckdbError);
+      const why = reserved === null ? duckdbError.split('\n')[0]! : `it has a field ${reserved[1]}, a name the stream's own columns take`;
+      return { partition: Number(at[1]), offset: at[2]!, reason: why, decodes: true };
+    }
     let reason: string | undefined;
     try {
       const row = JSON.parse(line) as Record<string, unknown>;
@@ -42,7 +55,7 @@ export async function findUndecodable(file: string): Promise<{ partition: number
     } catch (error) {
       reason = `its JSON does not parse (${(error as Error).message})`;
     }
-    if (reason !== undefined) return { partition: Number(at[1]), offset: at[2]!, reason };
+    if (reason !== undefined) return { partition: Number(at[1]), offset: at[2]!, reason, decodes: false };
   }
   return undefined;
 }

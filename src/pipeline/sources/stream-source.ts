@@ -107,8 +107,11 @@ export class StreamSourceReader implements Source, CheckpointedSource {
       try {
         await duck.run(`CREATE TABLE ${target} AS ${rows}`);
       } catch (error) {
-        const bad = await findUndecodable(file);
-        if (bad !== undefined) throw new InvalidInputError(`${this.describe()}: the message at partition ${bad.partition} offset ${bad.offset} is not ${format === 'json' ? 'a JSON object' : 'text'}: ${bad.reason}`, { value: bad.offset, cause: error });
+        const bad = await findUndecodable(file, messageOf(error));
+        if (bad !== undefined) {
+          const what = bad.decodes ? 'cannot be read' : `is not ${format === 'json' ? 'a JSON object' : 'text'}`;
+          throw new InvalidInputError(`${this.describe()}: the message at partition ${bad.partition} offset ${bad.offset} ${what}: ${bad.reason}`, { value: bad.offset, cause: error });
+        }
         throw new InvalidInputError(`decoding the messages of ${this.describe()} failed: ${messageOf(error)}`, { value: client.name, cause: error });
       }
       await this.refuseUndecodable(target, format);

@@ -54,7 +54,11 @@ export function tryPidLock(lockPath: string): PidLock {
   }
   try {
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (linkExclusive(temp, lockPath)) return held(lockPath, id);
+      if (linkExclusive(temp, lockPath)) {
+        // A process killed between writing its temp file and linking it left that file behind.
+        sweep(lockPath);
+        return held(lockPath, id);
+      }
       const current = readLock(lockPath);
       if (current === undefined) continue; // released meanwhile
       if (current.holder !== undefined && isRunning(current.holder)) return { acquired: false, holder: current.holder.pid };
@@ -103,7 +107,10 @@ function held(lockPath: string, id: string): PidLock {
   };
 }
 
-/** Removes the takeover tokens (every one names a generation the lock no longer holds) and the temp files of dead processes. */
+/**
+ * Removes the takeover tokens (every one names a generation the lock no longer holds, as the lock is
+ * this process's now) and the temp files of dead processes.
+ */
 function sweep(lockPath: string): void {
   const dir = path.dirname(lockPath);
   const base = path.basename(lockPath);

@@ -142,6 +142,20 @@ describe('pid lock across processes', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it("removes the temp file of a writer killed before it linked it, when the lock is next taken", async () => {
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const dir = tempDir('tm-pid-lock-temp-');
+    const lockPath = path.join(dir, '.tidemark.lock');
+    const left = `${lockPath}.${dead.pid}.0123456789abcdef.tmp`;
+    fs.writeFileSync(left, `${JSON.stringify({ pid: dead.pid, id: '0123456789abcdef' })}\n`);
+    const lock = tryPidLock(lockPath);
+    expect(lock.acquired).toBe(true);
+    expect(fs.existsSync(left)).toBe(false);
+    if (lock.acquired) lock.release();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('respects a running holder: a second writer waits, then gets CommitConflictError; the holder killed, it goes ahead', async () => {
     const base = tempDir('tm-pid-lock-held-');
     const lockPath = tableLockPath(base);

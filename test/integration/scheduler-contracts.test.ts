@@ -11,7 +11,7 @@
  * is waiting when a non-blocking open of the FIFO for writing succeeds (it fails with ENXIO while no
  * reader has it open), and it releases the gate only after the command has said it got the signal.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { resolveConfig } from '../../src/config/config.ts';
 import type { Metastore } from '../../src/metastore/metastore.ts';
 import { openMetastore } from '../../src/metastore/open-metastore.ts';
 import { useTempDir } from '../support/temp-dir.ts';
+import { CapturedProcess, type Ended } from '../support/captured-process.ts';
 
 const root = useTempDir('sched');
 const catalog = path.join(root, 'project', 'catalog');
@@ -35,34 +36,12 @@ const bin = fileURLToPath(new URL('../../bin/tidemark.mjs', import.meta.url));
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 const where = `--catalog ${q(catalog)} --warehouse ${q(warehouse)}`;
 
-interface Ended {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly out: string;
-  readonly err: string;
-}
-
 /** A started command line, as `bash -c` runs it for cron and Airflow (its own process group, as Airflow's). */
-class Started {
-  readonly child: ChildProcess;
-  out = '';
-  err = '';
-  readonly ended: Promise<Ended>;
-  private exited = false;
-
+class Started extends CapturedProcess {
   constructor(commandLine: string, env: Record<string, string> = {}) {
     // A scheduler's environment: PATH (with node and `tidemark`) and HOME, nothing of this test process.
     const base = { PATH: `${binDir}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: os.homedir() };
-    this.child = spawn('bash', ['-c', commandLine], { cwd: elsewhere, env: { ...base, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (s: string) => void (this.out += s));
-    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => void (this.err += s));
-    this.ended = new Promise((resolve, reject) => {
-      this.child.on('error', reject);
-      this.child.on('close', (code, signal) => {
-        this.exited = true;
-        resolve({ code, signal, out: this.out, err: this.err });
-      });
-    });
+    super(spawn('bash', ['-c', commandLine], { cwd: elsewhere, env: { ...base, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Waits until `test` holds, polling; fails if the command ends first or a minute passes. */

@@ -15,7 +15,7 @@
  *
  * Kills per broker: `TIDEMARK_STREAM_KILLS` (default 20). Seeded (`TIDEMARK_STREAM_SEED`, default 11).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import { splitmix32 } from '../../src/util/random.ts';
 import { writePipeline } from '../support/catalog-files.ts';
 import { NATS_URL, createNatsStream, deleteNatsStream, kcatAvailable, natsAvailable, produceKafka, publishNats, skipWithout, startKafkaMock, withJetStream, type KafkaMock } from '../support/brokers.ts';
 import { useTempDir } from '../support/temp-dir.ts';
+import { CapturedProcess } from '../support/captured-process.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tidemark.mjs', import.meta.url));
 const KILLS = Number(process.env.TIDEMARK_STREAM_KILLS ?? 20);
@@ -155,34 +156,13 @@ class Producer {
   }
 }
 
-interface Ended {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly out: string;
-  readonly err: string;
-}
-
 /** A started `tidemark` command. */
-class Cli {
-  readonly child: ChildProcess;
+class Cli extends CapturedProcess {
   readonly startedAt = performance.now();
-  out = '';
-  err = '';
-  exited = false;
-  readonly ended: Promise<Ended>;
 
   constructor(args: ReadonlyArray<string>, env: Record<string, string>) {
     const base = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: os.homedir() };
-    this.child = spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (s: string) => void (this.out += s));
-    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => void (this.err += s));
-    this.ended = new Promise((resolve, reject) => {
-      this.child.on('error', reject);
-      this.child.on('close', (code, signal) => {
-        this.exited = true;
-        resolve({ code, signal, out: this.out, err: this.err });
-      });
-    });
+    super(spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Resolves true once `test` holds, false if the command ended first; throws after `ms`. */
